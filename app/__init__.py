@@ -1,0 +1,67 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from config import INSTANCE_DIR, Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the Flask app with its extensions, blueprints, Socket.IO namespaces and CLI."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app.config.from_object(config_class or config_from_env())
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app.core.errors import register_error_handlers
+    from app.core.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app import scheduler
+
+    scheduler.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from app import models  # noqa: F401  (every table known before anything queries)
+    from app.accounts.loader import init_login
+    from app.core.i18n import init_babel
+    from app.extensions import csrf, db, limiter, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+    init_babel(app)
+    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
+                      logger=False, engineio_logger=False)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount each area's pages and the JSON API."""
+    from app.accounts.routes import bp as accounts_bp
+    from app.api import init_api
+    from app.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    init_api(app)

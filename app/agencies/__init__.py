@@ -1,0 +1,1 @@
+"""Enforcement agencies and enforcement domains."""

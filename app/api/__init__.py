@@ -1,0 +1,65 @@
+"""The JSON API under /api/v1: one envelope, stable error codes, OpenAPI 3.
+
+Built on flask-smorest (marshmallow schemas → request validation and the OpenAPI
+document). Its own error handlers are replaced by the site's one handler so API
+errors share the envelope `{"ok": false, "error": {"code", "message", "details"}}`.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from app.extensions import csrf
+
+API_PREFIX = "/api/v1"
+
+
+class ZhiboApi(Api):
+    """flask-smorest Api without its own error handlers (ours answer with the envelope)."""
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+api = ZhiboApi()
+
+
+def init_api(app: Flask) -> None:
+    """Register the API blueprints, the OpenAPI document and the docs page."""
+    api.init_app(app, spec_kwargs={
+        "info": {"description": "Public and partner API of Zhibo (执播). Every response is "
+                               "`{ok, data, meta}` or `{ok: false, error: {code, message, details}}`."},
+        "servers": [{"url": "/"}],
+    })
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+
+    from app.api import accounts, agencies, episodes
+
+    for module in (accounts, agencies, episodes):
+        csrf.exempt(module.blp)  # the API checks CSRF itself, below
+        api.register_blueprint(module.blp)
+
+    @app.before_request
+    def _api_csrf() -> None:
+        """Session-cookie callers must send X-CSRFToken on writes; token callers need not."""
+        if not request.path.startswith(API_PREFIX + "/") or request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if g.get("api_user") is not None:
+            return
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError as error:
+            raise CSRFError(str(error)) from None
+
+    @app.get(f"{API_PREFIX}/openapi.json")
+    def openapi_json():
+        """The OpenAPI 3 document."""
+        return jsonify(api.spec.to_dict())
+
+    @app.get(f"{API_PREFIX}/docs")
+    def api_docs():
+        """Browsable API documentation (vendored Swagger UI)."""
+        return render_template("api/docs.html")

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database helpers, errors, auth, clock, realtime."""

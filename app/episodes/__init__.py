@@ -1,0 +1,1 @@
+"""Episodes (执播 一期): scheduling and lifecycle."""

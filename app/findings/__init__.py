@@ -1,0 +1,1 @@
+"""Findings and follow-up (回头看)."""

@@ -1,0 +1,1 @@
+"""The live room: comments, questions, likes, live notes, moderation."""

@@ -1,0 +1,119 @@
+"""Comments and questions, live notes, legal bases, and moderation records."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime
+from app.core.models_base import CreatedAt, in_check
+from app.extensions import db
+
+COMMENT_KINDS = ("comment", "question")
+#: held: caught by the word filter, awaiting review; hidden: removed by a moderator.
+COMMENT_STATES = ("published", "held", "hidden")
+COMMENT_MAX_LENGTH = 300
+
+
+class Comment(CreatedAt, db.Model):
+    """A comment or question in an episode's live room."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        UniqueConstraint("episode_id", "seq", name="uq_comments_episode_seq"),
+        in_check("kind", COMMENT_KINDS, "kind"),
+        in_check("state", COMMENT_STATES, "state"),
+        CheckConstraint("seq >= 1", name="seq_positive"),
+        CheckConstraint(f"length(body) BETWEEN 1 AND {COMMENT_MAX_LENGTH}", name="body_length"),
+        CheckConstraint("upvotes >= 0", name="upvotes"),
+        CheckConstraint("answer_body IS NULL OR kind = 'question'", name="answer_only_questions"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    #: Monotonic within the episode: clients resume from the last seq they saw.
+    seq: Mapped[int] = mapped_column()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="comment")
+    body: Mapped[str] = mapped_column(String(COMMENT_MAX_LENGTH))
+    state: Mapped[str] = mapped_column(String(10), default="published")
+    #: Seconds from the live start, for replay in sync with the video.
+    offset_seconds: Mapped[int | None] = mapped_column()
+    upvotes: Mapped[int] = mapped_column(default=0)
+    answer_body: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderation_reason: Mapped[str | None] = mapped_column(String(200))
+
+    user = relationship("User", foreign_keys=[user_id])
+
+
+class QuestionUpvote(CreatedAt, db.Model):
+    """One viewer's upvote of a question."""
+
+    __tablename__ = "question_upvotes"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class LegalBasis(CreatedAt, db.Model):
+    """A statute and article cited on camera (以案释法), from the coordinator's catalogue."""
+
+    __tablename__ = "legal_bases"
+    __table_args__ = (UniqueConstraint("statute", "article", name="uq_legal_bases_statute_article"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. 《中华人民共和国食品安全法》
+    statute: Mapped[str] = mapped_column(String(120))
+    #: e.g. 第五十四条
+    article: Mapped[str] = mapped_column(String(40))
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def citation(self) -> str:
+        """Statute and article as one line."""
+        return f"{self.statute}{self.article}"
+
+
+class LiveNote(CreatedAt, db.Model):
+    """Text-and-image commentary posted by the host during the live (图文讲解)."""
+
+    __tablename__ = "live_notes"
+    __table_args__ = (
+        Index("ix_live_notes_episode_time", "episode_id", "created_at"),
+        CheckConstraint("length(body) >= 1", name="body_nonempty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    image_path: Mapped[str | None] = mapped_column(String(255))
+    legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))
+    offset_seconds: Mapped[int | None] = mapped_column()
+
+    legal_basis = relationship("LegalBasis")
+    author = relationship("User")
+
+
+class SensitiveWord(CreatedAt, db.Model):
+    """A word the coordinator lists: comments containing it are held for review."""
+
+    __tablename__ = "sensitive_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class EpisodeMute(CreatedAt, db.Model):
+    """A user muted in one episode by a moderator (reversible: delete the row)."""
+
+    __tablename__ = "episode_mutes"
+
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    muted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,12 @@
+"""Import every model so metadata (and Alembic) sees the whole schema."""
+from app.accounts.models import ApiToken, LoginAttempt, User  # noqa: F401
+from app.agencies.models import Agency, Domain, agency_domains  # noqa: F401
+from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer  # noqa: F401
+from app.findings.models import (  # noqa: F401
+    Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome, FollowUpPhoto,
+    FollowUpRevision)
+from app.live.models import (  # noqa: F401
+    Comment, EpisodeMute, LegalBasis, LiveNote, QuestionUpvote, SensitiveWord)
+from app.notifications.models import AuditLog, Heartbeat, Notification, Subscription  # noqa: F401
+from app.observers.models import Invitation, Observer, ObserverNote  # noqa: F401
+from app.polls.models import OfflineTally, Poll, Topic, Vote  # noqa: F401

@@ -1,0 +1,1 @@
+"""Subscriptions, site notifications and the audit log."""

@@ -1,0 +1,1 @@
+"""Observers: deputies, CPPCC members, experts, citizens and invited supervisors."""

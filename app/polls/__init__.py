@@ -1,0 +1,1 @@
+"""Public topic polls (民意征集)."""

@@ -1,0 +1,114 @@
+"""Configuration classes, read from environment variables.
+
+The embedded default needs no external service: a SQLite file under instance/,
+the in-process scheduler and in-memory counters. Production sets DATABASE_URL,
+SOCKETIO_MESSAGE_QUEUE and REDIS_URL.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ZHIBO_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(default_name: str) -> str:
+    """DATABASE_URL, or a SQLite file under instance/; postgres:// is mapped to psycopg 3."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / default_name}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url("zhibo.sqlite3")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Socket.IO message queue (redis://…); empty means a single process.
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    #: Redis for counters and rate limits; empty means in-memory.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: "inprocess" runs the scheduler in the web process (make run);
+    #: "external" leaves it to `flask scheduler run` (production).
+    SCHEDULER_MODE = os.environ.get("SCHEDULER_MODE", "inprocess")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@zhibo.localhost")
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = {"zh": "简体中文", "en": "English"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    #: Failed logins allowed per account+IP within LOGIN_WINDOW_MINUTES.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
+
+    API_TITLE = "Zhibo API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = None  # we serve the document ourselves under /api/v1
+    SITE_NAME = os.environ.get("SITE_NAME", "执播")
+
+
+class DevelopmentConfig(Config):
+    """`make run`: SQLite, in-process scheduler, debug toolbar off."""
+
+    DEBUG = True
+
+
+class TestConfig(Config):
+    """The suite: its own database, fast password hashing, no scheduler thread."""
+
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SCHEDULER_MODE = "off"
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # speed; production keeps scrypt
+
+
+class ProductionConfig(Config):
+    """Behind nginx: secure cookies, external scheduler by default."""
+
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SCHEDULER_MODE = os.environ.get("SCHEDULER_MODE", "external")
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by ZHIBO_ENV (development by default)."""
+    return CONFIGS[os.environ.get("ZHIBO_ENV", "development")]

@@ -1,0 +1,21 @@
+"""Entry point: `app` for gunicorn, `socketio` for the Socket.IO server, `python wsgi.py` for development."""
+from __future__ import annotations
+
+import os
+
+if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
+    # Patch before anything imports sockets or threads.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from app import create_app  # noqa: E402
+from app.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
+                 allow_unsafe_werkzeug=True)
