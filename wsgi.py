@@ -17,5 +17,8 @@ app = create_app()
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    from app.scheduler import start_in_process
+
+    start_in_process(app)  # no-op unless SCHEDULER_MODE=inprocess; file-locked to one process
     socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
                  allow_unsafe_werkzeug=True)

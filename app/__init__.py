@@ -54,6 +54,9 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       logger=False, engineio_logger=False)
+    from app.live.events import register_namespaces
+
+    register_namespaces(socketio)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,6 +6,7 @@ starts from empty tables.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import tempfile
@@ -17,6 +18,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="zhibo-tests-"))
 os.environ.setdefault("ZHIBO_INSTANCE_DIR", str(_TMP / "instance"))
 os.environ.setdefault("ZHIBO_ASYNC", "threading")
 
+from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -40,10 +42,25 @@ def is_postgres() -> bool:
     return database_url().startswith("postgresql")
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    The `app` fixture keeps an app context open for factories and queries; without
+    this, every request would share its `g` (CSRF tokens, pending broadcasts) and
+    its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()  # see what the request committed
+        return response
+
+
 @pytest.fixture(scope="session")
 def _app():
     """One app for the session, its schema built by the migrations."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url())
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if is_postgres():
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

@@ -13,7 +13,7 @@ def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in first.")
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def _load(session_id: str):

@@ -1,7 +1,7 @@
 """Language choice: Simplified Chinese by default, English by switch."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from app.extensions import babel
@@ -10,6 +10,8 @@ from app.extensions import babel
 def select_locale() -> str:
     """The UI language: ?lang=, then the session's choice, then the user's, then zh."""
     languages = _languages()
+    if not has_request_context():
+        return "zh"
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen

@@ -1,0 +1,1 @@
+"""Static data of the demo program, in Simplified Chinese."""
