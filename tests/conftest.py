@@ -56,6 +56,21 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+def socket_client(app, http_client=None, namespace: str = "/live"):
+    """A Flask-SocketIO test client whose events each run in a fresh app context (as in production)."""
+    from flask_socketio import SocketIOTestClient
+
+    from app.extensions import socketio
+
+    class _Client(SocketIOTestClient):
+        def emit(self, *args, **kwargs):
+            result = contextvars.Context().run(super().emit, *args, **kwargs)
+            db.session.expire_all()
+            return result
+
+    return _Client(app, socketio, namespace=namespace, flask_test_client=http_client)
+
+
 @pytest.fixture(scope="session")
 def _app():
     """One app for the session, its schema built by the migrations."""

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db, socketio
+from app.extensions import db
 from tests import factories
+from tests.conftest import socket_client
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def episodes(app):
 
 
 def _socket(app, http_client=None):
-    return socketio.test_client(app, namespace="/live", flask_test_client=http_client)
+    return socket_client(app, http_client)
 
 
 def test_anonymous_viewer_joins_a_public_episode(app, episodes):
