@@ -19,7 +19,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative redirects after log-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers treat a backslash as "/" and drop tabs and newlines: /\host or /<TAB>/host would leave the site.
+    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and not any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return url_for("main.home")
 

@@ -76,7 +76,7 @@ RECENT: tuple[E, ...] = (
 )
 
 #: The episode decided from the last poll, scheduled a few days ahead.
-UPCOMING = E(13, "第13期 电动自行车充电安全进小区", "fire", "residential", "龙华街道", "李晓彤",
+UPCOMING = E(13, "第13期 电动自行车充电安全进小区", "fire", "residential", "观澜街道", "李晓彤",
              ("xfjy", "yjgl", "guanlan"),
              "根据民意征集结果，消防救援大队联合应急管理部门走进住宅小区，检查电动自行车集中充电设施和楼道违规充电。",
              days_ago=-3, state="scheduled")
