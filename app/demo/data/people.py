@@ -16,6 +16,7 @@ STAFF_USERS: tuple[tuple[str, str, str], ...] = (
     ("sthj", "生态环境局 林海燕", "sthj"),
     ("wjj", "卫健局 吴晓丽", "wjj"),
     ("zjj", "住建局 郑国栋", "zjj"),
+    ("wgly", "文广旅体局 何丽萍", "wgly"),
 )
 
 #: The observer demo login, bound to the first observer below.
