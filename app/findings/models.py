@@ -29,6 +29,8 @@ class Finding(CreatedAt, db.Model):
         Index("ix_findings_agency_state", "agency_id", "state"),
         Index("ix_findings_rectify_by", "rectify_by"),
         CheckConstraint("replay_offset_seconds IS NULL OR replay_offset_seconds >= 0", name="offset"),
+        CheckConstraint("state <> 'rectified' OR rectified_at IS NOT NULL", name="rectified_has_time"),
+        CheckConstraint("state <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,7 +147,7 @@ class FollowUpOutcome(db.Model):
     __tablename__ = "follow_up_outcomes"
     __table_args__ = (
         in_check("outcome", OUTCOMES, "outcome"),
-        CheckConstraint("outcome = 'rectified' OR length(further_action) >= 1", name="further_action"),
+        CheckConstraint("outcome = 'rectified' OR length(trim(further_action)) >= 1", name="further_action"),
     )
 
     follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id", ondelete="CASCADE"), primary_key=True)
