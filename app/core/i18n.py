@@ -23,7 +23,7 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     # The site is Chinese first: only an explicit switch (or the API's Accept-Language) picks English.
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and not request.path.endswith("/docs"):
         return request.accept_languages.best_match(list(languages)) or "zh"
     return "zh"
 

@@ -55,7 +55,7 @@ def build_notes(ctx: DemoContext, episode: Episode, spec: EpisodeSpec) -> int:
                       created_at=episode.live_at + timedelta(minutes=minute))
              for minute, body, key in spec.notes]
     opening = LiveNote(episode_id=episode.id, author_id=ctx.coordinator.id, offset_seconds=60,
-                       body=f"欢迎来到《龙华“执”播》{spec.title}。本期执法单位：" +
+                       body=f"欢迎来到《龙华“执”播》第{spec.number}期：{spec.title}。本期执法单位：" +
                             "、".join(ctx.agencies[s].short_name for s in spec.agencies) + "。",
                        created_at=episode.live_at + timedelta(minutes=1))
     db.session.add_all([opening, *notes])

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
-from app.findings.models import FollowUp
+from app.findings.models import Finding, FollowUp
 from app.polls.models import Poll
 
 PUBLIC_EPISODE_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
@@ -24,6 +24,32 @@ class HomePage:
     open_poll: Poll | None
     follow_ups: list[FollowUp]
     past: list[Episode]
+    figures: "Figures"
+
+
+@dataclass
+class Figures:
+    """The program in four numbers (the statistics page will hold the rest)."""
+
+    episodes: int
+    views: int
+    agencies: int
+    #: Rectified findings / findings due; None while nothing is due yet.
+    rectification_rate: float | None
+
+
+def figures(now: datetime) -> Figures:
+    """Episodes held, total views, agencies taking part, rectification rate of due findings."""
+    held = Episode.state.in_(("ended", "follow_up", "closed"))
+    episodes, views = db.session.execute(
+        select(func.count(Episode.id), func.coalesce(func.sum(Episode.view_count), 0)).where(held)).one()
+    agencies = db.session.scalar(select(func.count(func.distinct(EpisodeAgency.agency_id)))
+                                 .join(Episode).where(held)) or 0
+    due, rectified = db.session.execute(
+        select(func.count(Finding.id),
+               func.count(Finding.id).filter(Finding.state.in_(("rectified", "closed"))))
+        .where(Finding.rectify_by <= now)).one()
+    return Figures(episodes, int(views), agencies, (rectified / due) if due else None)
 
 
 def _episodes():
@@ -48,4 +74,4 @@ def home_page(now: datetime) -> HomePage:
         .order_by(FollowUp.published_at.desc()).limit(4)).all()
     past = db.session.scalars(_episodes().where(Episode.state.in_(("ended", "follow_up", "closed")))
                               .order_by(Episode.scheduled_start.desc()).limit(6)).all()
-    return HomePage(list(live), list(upcoming), open_poll, list(follow_ups), list(past))
+    return HomePage(list(live), list(upcoming), open_poll, list(follow_ups), list(past), figures(now))

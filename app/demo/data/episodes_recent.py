@@ -6,7 +6,7 @@ from app.demo.data.specs import FindingSpec as F
 from app.demo.data.specs import QuestionSpec as Q
 
 RECENT: tuple[E, ...] = (
-    E(7, "第7期 走进农贸市场：明码标价放心购", "market", "market", "观湖街道", "李晓彤",
+    E(7, "走进农贸市场：明码标价放心购", "market", "market", "观湖街道", "李晓彤",
       ("scjg",), "市场监管执法人员走进观湖某农贸市场，检查明码标价、计量器具和肉类食品贮存。",
       days_ago=130, views=780_000, likes=84_000, peak=19_800,
       notes=((11, "多个摊位价签缺少产地和计价单位，执法人员现场讲解明码标价规定。", "price13"),
@@ -17,7 +17,7 @@ RECENT: tuple[E, ...] = (
                   "price13", "minor", "scjg", 11),
                 F("观湖某某农贸市场 某号摊位经营户", "观湖街道某某农贸市场", "冻品冷柜温度高于-12℃，肉类与杂物混放。",
                   "food33", "moderate", "scjg", 39))),
-    E(8, "第8期 建筑工地安全大检查", "housing", "construction", "观澜街道", "陈思远",
+    E(8, "建筑工地安全大检查", "housing", "construction", "观澜街道", "陈思远",
       ("zjj", "yjgl"), "住建和应急部门检查观澜某保障性住房项目，查看临边防护、脚手架和特种作业人员持证情况。",
       days_ago=109, views=610_000, likes=59_000, peak=14_100,
       notes=((14, "五层楼板临边防护栏杆缺失，执法人员讲解高处坠落风险。", "build39"),
@@ -29,7 +29,7 @@ RECENT: tuple[E, ...] = (
                   "build39", "serious", "zjj", 14),
                 F("深圳市某某建筑劳务有限公司", "观澜街道某某保障房项目", "事故隐患排查治理台账记录不全。",
                   "ws41", "minor", "yjgl", 70))),
-    E(9, "第9期 整治违规停车：让出行更顺畅", "transport", "street", "民治街道", "李晓彤",
+    E(9, "整治违规停车：让出行更顺畅", "transport", "street", "民治街道", "李晓彤",
       ("jjdd", "jtj"), "交警和交通运输部门整治民治商圈人行道违停和汽修店占道维修。",
       days_ago=88, views=540_000, likes=47_000, peak=12_600,
       notes=((9, "人行道上停放机动车，交警现场贴单并讲解停车规定。", "road56"),
@@ -40,7 +40,7 @@ RECENT: tuple[E, ...] = (
                   "road56", "moderate", "jjdd", 9),
                 F("民治某某汽车维修服务部", "民治街道某某路某号", "在店外道路露天从事车辆维修作业。",
                   "road56", "minor", "jtj", 35))),
-    E(10, "第10期 校园周边网吧、娱乐场所大排查", "culture", "other", "大浪街道", "陈思远",
+    E(10, "校园周边网吧、娱乐场所大排查", "culture", "other", "大浪街道", "陈思远",
       ("wgly", "jyj"), "文广旅体和教育部门检查大浪中小学周边的网吧、电竞馆和剧本杀门店，严防未成年人违规进入。",
       days_ago=60, views=690_000, likes=73_000, peak=16_800, state="follow_up", rectify_days=20,
       notes=((13, "网吧前台未核验顾客身份证件，执法人员讲解未成年人保护法。", "minor58"),
@@ -51,7 +51,7 @@ RECENT: tuple[E, ...] = (
                   "minor58", "serious", "wgly", 13, further_action="已立案调查，依法作出警告并罚款的处罚决定。"),
                 F("大浪某某电竞馆", "大浪街道某某学校东侧", "未在显著位置设置未成年人禁入标志。",
                   "minor58", "moderate", "wgly", 48, result="overdue"))),
-    E(11, "第11期 走进校园食堂：守护舌尖上的安全", "food_safety", "canteen", "观澜街道", "李晓彤",
+    E(11, "走进校园食堂：守护舌尖上的安全", "food_safety", "canteen", "观澜街道", "李晓彤",
       ("scjg", "jyj"), "市场监管和教育部门走进观澜某中学食堂，检查原料采购、留样和“校园食品安全守护行动”落实情况。",
       days_ago=25, views=1_120_000, likes=162_000, peak=33_500, state="follow_up", rectify_days=30,
       notes=((7, "执法人员查看食品留样柜，每餐留样应不少于125克并保存48小时。", None),
@@ -64,7 +64,7 @@ RECENT: tuple[E, ...] = (
                   "food33", "minor", "scjg", 26, result="open"),
                 F("观澜某某中学食堂（承包方 深圳市某某膳食管理有限公司）", "观澜街道某某路某号", "两批次猪肉进货查验记录缺少动物检疫合格证明。",
                   "food126", "moderate", "scjg", 58, result="open"))),
-    E(12, "第12期 夜查排污口：守护观澜河水清岸绿", "environment", "factory", "福城街道", "陈思远",
+    E(12, "夜查排污口：守护观澜河水清岸绿", "environment", "factory", "福城街道", "陈思远",
       ("sthj", "swj"), "生态环境和水务部门夜间突击检查观澜河支流沿线企业排污口，现场采样送检。",
       days_ago=4, views=580_000, likes=61_000, peak=14_900, state="ended", rectify_days=20,
       notes=((16, "执法人员现场采集排污口水样，全程记录、封存送检。", None),
@@ -76,7 +76,7 @@ RECENT: tuple[E, ...] = (
 )
 
 #: The episode decided from the last poll, scheduled a few days ahead.
-UPCOMING = E(13, "第13期 电动自行车充电安全进小区", "fire", "residential", "观澜街道", "李晓彤",
+UPCOMING = E(13, "电动自行车充电安全进小区", "fire", "residential", "观澜街道", "李晓彤",
              ("xfjy", "yjgl", "guanlan"),
              "根据民意征集结果，消防救援大队联合应急管理部门走进住宅小区，检查电动自行车集中充电设施和楼道违规充电。",
              days_ago=-3, state="scheduled")
