@@ -27,6 +27,9 @@ from app.extensions import db  # noqa: E402
 from config import TestConfig, _database_url  # noqa: E402
 from tests import factories  # noqa: E402
 
+# The real server process (live_server) and the CI-aware skip/fail guard.
+pytest_plugins = ["tests.live_server"]
+
 ROLES = ("public", "observer", "agency_staff", "coordinator", "admin")
 
 

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
+from app.api.envelope import ErrorEnvelope
 from app.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -18,6 +19,9 @@ API_PREFIX = "/api/v1"
 
 class ZhiboApi(Api):
     """flask-smorest Api without its own error handlers (ours answer with the envelope)."""
+
+    #: The documented default error response is our envelope, not flask-smorest's own shape.
+    ERROR_SCHEMA = ErrorEnvelope
 
     def _register_error_handlers(self) -> None:
         return None

@@ -26,7 +26,7 @@ def me():
     """The user behind the session cookie or bearer token."""
     actor = current_actor()
     require_login(actor)
-    return ok(UserSchema().dump(db.session.get(User, actor.user_id)))
+    return ok(db.session.get(User, actor.user_id))
 
 
 @blp.get("/tokens")
@@ -39,7 +39,7 @@ def list_tokens():
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id,
                                                        ApiToken.revoked_at.is_(None))
                                 .order_by(ApiToken.id)).all()
-    return ok(TokenSchema(many=True).dump(tokens))
+    return ok(tokens)
 
 
 @blp.post("/tokens")
@@ -53,9 +53,8 @@ def create_token(args: dict):
     with unit_of_work():
         user = db.session.get(User, actor.user_id)
         token, secret = services.issue_token(user, args["name"], now=clock.now())
-    data = TokenSchema().dump(token)
-    data["secret"] = secret
-    return ok(data)
+    token.secret = secret  # in this answer only; never stored
+    return ok(token)
 
 
 @blp.delete("/tokens/<int:token_id>")
@@ -67,5 +66,5 @@ def revoke_token(token_id: int):
     require_login(actor)
     with unit_of_work():
         token = services.revoke_token(actor, token_id, now=clock.now())
-    return ok(TokenSchema().dump(token))
+    return ok(token)
 

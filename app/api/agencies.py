@@ -19,7 +19,7 @@ _alt = errors_doc(blp)
 @blp.response(200, envelope(DomainSchema, many=True))
 def list_domains():
     """Every enforcement domain."""
-    return ok(DomainSchema(many=True).dump(db.session.scalars(select(Domain).order_by(Domain.id)).all()))
+    return ok(db.session.scalars(select(Domain).order_by(Domain.id)).all())
 
 
 @blp.get("/agencies")
@@ -28,7 +28,7 @@ def list_agencies():
     """Every agency taking part in the program, with its domains."""
     agencies = db.session.scalars(select(Agency).options(selectinload(Agency.domains))
                                   .order_by(Agency.id)).all()
-    return ok(AgencySchema(many=True).dump(agencies))
+    return ok(agencies)
 
 
 @blp.get("/agencies/<slug>")
@@ -39,4 +39,4 @@ def get_agency(slug: str):
     agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
     if agency is None:
         raise NotFound(code="agency_not_found")
-    return ok(AgencySchema().dump(agency))
+    return ok(agency)

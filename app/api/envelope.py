@@ -1,4 +1,8 @@
-"""The response envelope, pagination and shared schemas."""
+"""The response envelope, pagination and shared schemas.
+
+Views return `ok(objects)`: the envelope schema given to `@blp.response` serializes them
+(dumping in the view as well would serialize twice and fail on dates and computed fields).
+"""
 from __future__ import annotations
 
 from functools import cache

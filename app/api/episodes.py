@@ -25,7 +25,7 @@ def list_episodes(page: int, per_page: int, state: str | None = None, domain: st
     """Episodes, newest first, filtered by state, domain code or agency slug."""
     query = filter_episodes(visible_episodes(current_actor()), state, domain, agency)
     items, meta = paginate(query.order_by(Episode.scheduled_start.desc(), Episode.id.desc()), page, per_page)
-    return ok(EpisodeSchema(many=True).dump(items), meta)
+    return ok(items, meta)
 
 
 @blp.get("/episodes/<int:episode_id>")
@@ -36,4 +36,4 @@ def get_episode(episode_id: int):
     episode = db.session.scalar(visible_episodes(current_actor()).where(Episode.id == episode_id))
     if episode is None:
         raise NotFound(code="episode_not_found")
-    return ok(EpisodeSchema().dump(episode))
+    return ok(episode)

@@ -1,0 +1,91 @@
+"""Logging out and changing the password: sessions end where they should."""
+from __future__ import annotations
+
+from werkzeug.security import check_password_hash
+
+from tests import factories
+from tests.accounts.helpers import fetch_user, post_form, text_of
+from tests.conftest import csrf_token, login
+
+NEW = "fresh-pass-456"
+
+
+def test_logout_by_get_is_not_allowed(app, login_as):
+    c = login_as("public")
+
+    response = c.get("/account/logout")
+
+    assert response.status_code == 405
+    assert c.get("/api/v1/me").status_code == 200
+
+
+def test_logout_with_csrf_ends_the_session(app, login_as):
+    c = login_as("public")
+
+    response = c.post("/account/logout?lang=en", data={"csrf_token": csrf_token(c, "/")})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "You have logged out." in text_of(c.get("/?lang=en"))
+    me = c.get("/api/v1/me")
+    assert me.status_code == 401
+    assert me.json["error"]["code"] == "login_required"
+
+
+def test_password_page_needs_login(app, client):
+    response = client.get("/account/password")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/login?next=")
+
+
+def test_change_password_refuses_a_wrong_current_password(app, login_as, users):
+    c = login_as("public")
+
+    response = post_form(c, "/account/password", {"current": "not-my-pass-1", "new": NEW, "confirm": NEW})
+
+    assert response.status_code == 422
+    assert "The current password is wrong." in text_of(response)
+    user = fetch_user(users["public"].username)
+    assert check_password_hash(user.password_hash, factories.PASSWORD)
+    assert c.get("/api/v1/me").status_code == 200
+
+
+def test_change_password_refuses_a_weak_new_password(app, login_as, users):
+    c = login_as("public")
+
+    response = post_form(c, "/account/password",
+                         {"current": factories.PASSWORD, "new": "123456789", "confirm": "123456789"})
+
+    assert response.status_code == 422
+    assert "Use both letters and digits (or symbols) in the password." in text_of(response)
+    assert check_password_hash(fetch_user(users["public"].username).password_hash, factories.PASSWORD)
+
+
+def test_change_password_refuses_a_mismatched_confirmation(app, login_as, users):
+    c = login_as("public")
+
+    response = post_form(c, "/account/password",
+                         {"current": factories.PASSWORD, "new": NEW, "confirm": NEW + "x"})
+
+    assert response.status_code == 422
+    assert "The passwords differ." in text_of(response)
+    assert check_password_hash(fetch_user(users["public"].username).password_hash, factories.PASSWORD)
+
+
+def test_change_password_ends_other_sessions_and_keeps_this_one(app, login_as, users):
+    here = login_as("public")
+    elsewhere = login_as("public")
+    assert elsewhere.get("/api/v1/me").status_code == 200
+
+    response = post_form(here, "/account/password",
+                         {"current": factories.PASSWORD, "new": NEW, "confirm": NEW})
+
+    assert response.status_code == 302
+    assert "Your password has been changed." in text_of(here.get("/?lang=en"))
+    assert here.get("/api/v1/me").json["data"]["username"] == users["public"].username
+    assert elsewhere.get("/api/v1/me").status_code == 401
+    assert elsewhere.get("/account/password").status_code == 302
+    # The new password works, the old one no longer does.
+    assert login(app.test_client(), users["public"].username, NEW).status_code == 302
+    assert login(app.test_client(), users["public"].username, factories.PASSWORD).status_code == 422
