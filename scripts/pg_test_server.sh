@@ -7,6 +7,8 @@
 #       exits with COMMAND's status.
 #   scripts/pg_test_server.sh
 #       start a server, print its DATABASE_URL and wait until Ctrl-C.
+#   scripts/pg_test_server.sh --check
+#       exit 0 (printing the bin dir) when the PostgreSQL server binaries are found.
 #
 # Environment: PG_BINDIR (where initdb/pg_ctl live; found on PATH or under
 # /usr/lib/postgresql/*/bin otherwise), PG_PORT (default: a free port),
@@ -29,6 +31,7 @@ find_bindir() {
 }
 
 BINDIR=$(find_bindir) || { log "no initdb/pg_ctl found (install postgresql)"; exit 127; }
+if [ "${1:-}" = "--check" ]; then echo "$BINDIR"; exit 0; fi
 for tool in initdb pg_ctl; do
     [ -x "$BINDIR/$tool" ] || { log "$BINDIR/$tool missing"; exit 127; }
 done
@@ -79,7 +82,7 @@ as_pg "$CREATEDB" -h 127.0.0.1 -p "$PORT" -U postgres "$DBNAME"
 cd - >/dev/null
 
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT/$DBNAME"
-log "PostgreSQL $("$BINDIR/pg_ctl" --version | awk '{print $NF}') ready: $DATABASE_URL"
+log "PostgreSQL $("$BINDIR/pg_ctl" --version | awk '{print $3}') ready: $DATABASE_URL"
 
 if [ $# -eq 0 ]; then
     echo "$DATABASE_URL"
