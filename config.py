@@ -39,6 +39,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: Socket.IO message queue (redis://…); empty means a single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    #: "gevent" for serving (wsgi.py patches for it); "threading" for tests and CLI tools.
+    SOCKETIO_ASYNC_MODE = os.environ.get("ZHIBO_ASYNC", "gevent")
     #: Redis for counters and rate limits; empty means in-memory.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"

@@ -51,7 +51,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     init_babel(app)
-    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+                      message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       logger=False, engineio_logger=False)
     from app.live.events import register_namespaces
