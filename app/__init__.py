@@ -64,8 +64,11 @@ def _register_blueprints(app: Flask) -> None:
     """Mount each area's pages and the JSON API."""
     from app.accounts.routes import bp as accounts_bp
     from app.api import init_api
+    from app.episodes.routes import bp as episodes_bp
+    from app.live.routes import bp as live_bp
     from app.main.routes import bp as main_bp
+    from app.polls.routes import bp as polls_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp):
+        app.register_blueprint(blueprint)
     init_api(app)

@@ -1,0 +1,75 @@
+"""Batched fan-out: many events per room become one Socket.IO message per interval.
+
+One emit per comment per viewer melts a server at a few thousand viewers; one emit
+per room per 250 ms holds them. Producers call `add(room, item)` after their commit;
+a background task flushes each room's buffer as a single event `{items: [...]}`.
+For values where only the latest matters (counts), `put(room, key, value)` keeps the
+last value per key.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Any
+
+
+class Batcher:
+    """Per-room buffers flushed as one event each interval."""
+
+    def __init__(self, event: str, namespace: str, interval: float = 0.25) -> None:
+        self.event = event
+        self.namespace = namespace
+        self.interval = interval
+        self._items: dict[str, list[Any]] = defaultdict(list)
+        self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
+        self._lock = threading.Lock()
+        self._started = False
+
+    def add(self, room: str, item: Any) -> None:
+        """Queue an item for the room's next batch."""
+        with self._lock:
+            self._items[room].append(item)
+
+    def put(self, room: str, key: str, value: Any) -> None:
+        """Set the latest value of key for the room's next batch (older values are dropped)."""
+        with self._lock:
+            self._latest[room][key] = value
+
+    def drain(self) -> dict[str, dict[str, Any]]:
+        """Take every room's pending batch: {room: {"items": [...], **latest}}."""
+        with self._lock:
+            items, latest = self._items, self._latest
+            self._items, self._latest = defaultdict(list), defaultdict(dict)
+        batches: dict[str, dict[str, Any]] = {}
+        for room in set(items) | set(latest):
+            batch: dict[str, Any] = dict(latest.get(room, {}))
+            if items.get(room):
+                batch["items"] = items[room]
+            batches[room] = batch
+        return batches
+
+    def flush(self, socketio) -> int:
+        """Emit each pending batch once; returns the number of events sent."""
+        batches = self.drain()
+        for room, batch in batches.items():
+            socketio.emit(self.event, batch, to=room, namespace=self.namespace)
+        return len(batches)
+
+    def start(self, socketio) -> None:
+        """Start the flushing loop once per process (a Socket.IO background task)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+
+        def loop() -> None:
+            while True:
+                socketio.sleep(self.interval)
+                try:
+                    self.flush(socketio)
+                except Exception:  # keep flushing whatever one batch did
+                    import logging
+
+                    logging.getLogger(__name__).exception("fan-out flush failed")
+
+        socketio.start_background_task(loop)

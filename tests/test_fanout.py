@@ -1,0 +1,32 @@
+"""The batcher turns many events into one message per room per flush."""
+from __future__ import annotations
+
+from app.core.fanout import Batcher
+
+
+class _Recorder:
+    def __init__(self):
+        self.sent = []
+
+    def emit(self, event, payload, to=None, namespace=None):
+        self.sent.append((event, payload, to, namespace))
+
+
+def test_many_items_become_one_event_per_room():
+    batcher, socketio = Batcher("batch", "/live"), _Recorder()
+    for n in range(100):
+        batcher.add("episode:1", {"seq": n})
+    batcher.add("episode:2", {"seq": 1})
+    assert batcher.flush(socketio) == 2
+    by_room = {to: payload for _, payload, to, _ in socketio.sent}
+    assert [i["seq"] for i in by_room["episode:1"]["items"]] == list(range(100))
+    assert by_room["episode:2"]["items"] == [{"seq": 1}]
+    assert batcher.flush(socketio) == 0  # nothing pending: nothing sent
+
+
+def test_latest_values_replace_older_ones():
+    batcher, socketio = Batcher("batch", "/live"), _Recorder()
+    for total in (5, 9, 12):
+        batcher.put("poll:3", "likes", total)
+    batcher.flush(socketio)
+    assert socketio.sent == [("batch", {"likes": 12}, "poll:3", "/live")]
