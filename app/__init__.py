@@ -55,7 +55,7 @@ def _init_extensions(app: Flask) -> None:
                       message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       logger=False, engineio_logger=False)
-    from app.live.events import register_namespaces
+    from app.sockets import register_namespaces
 
     register_namespaces(socketio)
 

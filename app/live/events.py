@@ -65,7 +65,7 @@ def _leave(payload: dict) -> dict:
     return {}
 
 
-def register_namespaces(socketio) -> None:
+def register_live_namespace(socketio) -> None:
     """Attach the namespaces to the Socket.IO server."""
     socketio.on_namespace(LiveNamespace(NAMESPACE))
 
