@@ -101,8 +101,24 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
     return scheduler
 
 
+#: Modules whose `@sweep` functions the scheduler runs (each area's jobs.py, once it exists).
+SWEEP_MODULES = ("app.polls.jobs", "app.episodes.jobs", "app.live.jobs", "app.observers.jobs",
+                 "app.findings.jobs", "app.stats.jobs")
+
+
+def _load_sweeps() -> None:
+    """Import every area's jobs module so its sweeps register (once: imports are cached)."""
+    import importlib
+    import importlib.util
+
+    for name in SWEEP_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def init_app(app: Flask) -> None:
-    """Register `flask scheduler run`."""
+    """Load the sweeps and register `flask scheduler run`."""
+    _load_sweeps()
 
     @app.cli.group("scheduler")
     def scheduler_cli() -> None:
