@@ -112,7 +112,8 @@ def _load_sweeps() -> None:
     import importlib.util
 
     for name in SWEEP_MODULES:
-        if importlib.util.find_spec(name) is not None:
+        package = name.rpartition(".")[0]
+        if importlib.util.find_spec(package) is not None and importlib.util.find_spec(name) is not None:
             importlib.import_module(name)
 
 
