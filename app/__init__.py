@@ -17,6 +17,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    # One line per sweep run every 30 s drowns the server log; keep APScheduler's warnings only.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     _init_extensions(app)
     _register_blueprints(app)
