@@ -66,8 +66,43 @@ def run_all_once(app: Flask) -> None:
         run_job(app, fn)
 
 
+#: Key of the PostgreSQL advisory lock held by the one scheduler (any 64-bit number; "zhibo").
+ADVISORY_LOCK_KEY = 0x7A6869626F
+_lock_connection = None
+
+
 def _acquire_lock(app: Flask) -> bool:
-    """Take the instance's scheduler lock; False if another process holds it."""
+    """Take the scheduler lock; False if another process holds it.
+
+    On PostgreSQL the lock is a session advisory lock, so it holds across hosts and
+    is released by the server if the process dies; on SQLite a file lock in instance/.
+    """
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return _acquire_advisory_lock(app)
+    return _acquire_file_lock(app)
+
+
+def _acquire_advisory_lock(app: Flask) -> bool:
+    """Hold pg_try_advisory_lock on a dedicated connection for the life of the process."""
+    global _lock_connection
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        connection = db.engine.connect()
+        taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                   {"key": ADVISORY_LOCK_KEY}).scalar()
+        connection.commit()
+    if not taken:
+        connection.close()
+        return False
+    _lock_connection = connection
+    return True
+
+
+def _acquire_file_lock(app: Flask) -> bool:
+    """Take instance/scheduler.lock with flock."""
     global _lock_file
     path = Path(app.instance_path) / "scheduler.lock"
     handle = open(path, "w")  # noqa: SIM115 - held for the life of the process

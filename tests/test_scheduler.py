@@ -18,6 +18,7 @@ def lock_app(tmp_path):
     """A fresh app with its own instance directory; the lock it takes is released afterwards."""
     fresh = Flask("lock_test", instance_path=str(tmp_path))
     fresh.config["SCHEDULER_MODE"] = "inprocess"
+    fresh.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
     yield fresh
     if scheduler._lock_file is not None:
         scheduler._lock_file.close()
@@ -114,3 +115,17 @@ def test_scheduler_once_command_beats(app, runner):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Heartbeat, "scheduler") is not None
+
+
+def test_one_scheduler_per_database_on_either_engine(app):
+    """The suite's own engine: an advisory lock on PostgreSQL, a file lock on SQLite."""
+    try:
+        assert scheduler._acquire_lock(app) is True
+        assert scheduler._acquire_lock(app) is False
+    finally:
+        if scheduler._lock_connection is not None:
+            scheduler._lock_connection.close()
+            scheduler._lock_connection = None
+        if scheduler._lock_file is not None:
+            scheduler._lock_file.close()
+            scheduler._lock_file = None
