@@ -72,11 +72,33 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
 
+    #: Topic poll rate limits (Flask-Limiter syntax), per user and per address; offices and
+    #: mobile networks share addresses, so the per-address limits are wider.
+    POLL_VOTE_RATE_USER = os.environ.get("POLL_VOTE_RATE_USER", "30/minute")
+    POLL_VOTE_RATE_IP = os.environ.get("POLL_VOTE_RATE_IP", "600/minute")
+    POLL_PROPOSAL_RATE_USER = os.environ.get("POLL_PROPOSAL_RATE_USER", "5/hour")
+    POLL_PROPOSAL_RATE_IP = os.environ.get("POLL_PROPOSAL_RATE_IP", "60/hour")
+
     API_TITLE = "Zhibo API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = None  # we serve the document ourselves under /api/v1
     SITE_NAME = os.environ.get("SITE_NAME", "执播")
+
+    # --- the live room (app/live) ---
+    #: Seconds between two batched fan-out messages to one room.
+    LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
+    #: Seconds between two writes of the like counters to the database (one UPDATE per episode).
+    LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
+    #: Like taps one connection may send per second.
+    LIKE_RATE_PER_SECOND = int(os.environ.get("LIKE_RATE_PER_SECOND", "20"))
+    #: Comments one user may post, and from one address (flask-limiter syntax).
+    COMMENT_RATE_USER = os.environ.get("COMMENT_RATE_USER", "10/minute")
+    COMMENT_RATE_IP = os.environ.get("COMMENT_RATE_IP", "60/minute")
+    #: Seconds other processes keep the sensitive-word matcher before reloading the list.
+    LIVE_WORDS_TTL = float(os.environ.get("LIVE_WORDS_TTL", "30"))
+    #: Start the fan-out and like-flush background tasks on the first join (off in the suite).
+    LIVE_BACKGROUND_TASKS = True
 
 
 class DevelopmentConfig(Config):
@@ -93,6 +115,10 @@ class TestConfig(Config):
     SCHEDULER_MODE = "off"
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # speed; production keeps scrypt
+    # Generous: a test that checks a limit sets its own.
+    POLL_VOTE_RATE_USER = POLL_VOTE_RATE_IP = "10000/minute"
+    POLL_PROPOSAL_RATE_USER = POLL_PROPOSAL_RATE_IP = "10000/minute"
+    LIVE_BACKGROUND_TASKS = False  # tests flush the live room's batches themselves
 
 
 class ProductionConfig(Config):

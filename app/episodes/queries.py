@@ -1,12 +1,15 @@
 """Read-side rules for episodes: who may see which."""
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.agencies.models import Agency, Domain
-from app.core.auth import Actor
+from app.core.auth import ANONYMOUS, Actor
 from app.episodes.models import Episode, EpisodeAgency
+from app.extensions import db
 
 PUBLIC_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
 
@@ -34,3 +37,70 @@ def filter_episodes(query: Select, state: str | None, domain: str | None, agency
         query = query.where(Episode.id.in_(
             select(EpisodeAgency.episode_id).join(Agency).where(Agency.slug == agency)))
     return query
+
+
+#: States of episodes already broadcast: the archive (teaching library).
+ARCHIVE_STATES = ("ended", "follow_up", "closed")
+#: Pages show years in the display time zone (China Standard Time has no DST).
+_CST = timedelta(hours=8)
+
+
+def schedule(actor: Actor) -> Select:
+    """Live and scheduled episodes, soonest first."""
+    return visible_episodes(actor).where(Episode.state.in_(("live", "scheduled"))).order_by(
+        Episode.state, Episode.scheduled_start, Episode.id)  # "live" sorts before "scheduled"
+
+
+def archive(actor: Actor, *, q: str | None = None, domain: str | None = None, agency: str | None = None,
+            year: int | None = None) -> Select:
+    """Broadcast episodes, newest first; search titles, summaries, inspected parties and live notes."""
+    from app.findings.models import Finding
+    from app.live.models import LiveNote
+
+    query = filter_episodes(visible_episodes(actor).where(Episode.state.in_(ARCHIVE_STATES)),
+                            None, domain, agency)
+    if year:
+        start = datetime(year, 1, 1, tzinfo=timezone.utc) - _CST
+        query = query.where(Episode.scheduled_start >= start,
+                            Episode.scheduled_start < start.replace(year=year + 1))
+    if q:
+        words = q.strip()[:100]
+        query = query.where(or_(
+            Episode.title.icontains(words, autoescape=True),
+            Episode.summary.icontains(words, autoescape=True),
+            Episode.area.icontains(words, autoescape=True),
+            Episode.id.in_(select(Finding.episode_id).where(Finding.party_name.icontains(words, autoescape=True))),
+            Episode.id.in_(select(LiveNote.episode_id).where(LiveNote.body.icontains(words, autoescape=True))),
+        ))
+    return query.order_by(Episode.scheduled_start.desc(), Episode.id.desc())
+
+
+def archive_years() -> list[int]:
+    """Years (display time zone) that have broadcast episodes, newest first."""
+    starts = db.session.scalars(select(Episode.scheduled_start).where(Episode.state.in_(ARCHIVE_STATES)))
+    return sorted({(s + _CST).year for s in starts}, reverse=True)
+
+
+def published_episodes() -> Select:
+    """Every published episode (the public iCalendar feed), by start time."""
+    return visible_episodes(ANONYMOUS).order_by(Episode.scheduled_start, Episode.id)
+
+
+def is_following(user_id: int | None, episode_id: int) -> bool:
+    """True when the user asked to be reminded of this episode."""
+    if user_id is None:
+        return False
+    from app.notifications.models import Subscription
+
+    return db.session.scalar(select(Subscription.id).where(
+        Subscription.user_id == user_id, Subscription.target_kind == "episode",
+        Subscription.target_id == episode_id)) is not None
+
+
+def page_of(query: Select, page: int, per_page: int = 12) -> tuple[list, dict]:
+    """One page of a select and its facts (page, pages, total)."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, (total + per_page - 1) // per_page)
+    page = min(max(1, page), pages)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return items, {"page": page, "pages": pages, "total": total, "per_page": per_page}

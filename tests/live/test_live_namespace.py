@@ -24,7 +24,9 @@ def _socket(app, http_client=None):
 def test_anonymous_viewer_joins_a_public_episode(app, episodes):
     public, _ = episodes
     ack = _socket(app).emit("join", {"episode_id": public.id}, namespace="/live", callback=True)
-    assert ack == {"ok": True, "episode": {"id": public.id, "number": public.number, "state": "scheduled"}}
+    assert ack["ok"] is True
+    assert ack["episode"]["id"] == public.id and ack["episode"]["state"] == "scheduled"
+    assert ack["comments"] == [] and ack["more"] is False
 
 
 def test_draft_is_not_found_for_the_public_but_joinable_by_the_coordinator(app, episodes, login_as):

@@ -1,0 +1,88 @@
+"""Episode forms (Flask-WTF: CSRF on each). Business rules stay in the services."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (DateTimeLocalField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.polls.models import PLACE_KINDS
+
+PLACE_LABELS = {
+    "canteen": _l("Canteen"), "factory": _l("Factory or industrial park"), "residential": _l("Residential compound"),
+    "market": _l("Market or shop"), "construction": _l("Construction site"), "street": _l("Street"),
+    "other": _l("Other"),
+}
+
+
+def display_zone() -> ZoneInfo:
+    """The time zone people type times in (DISPLAY_TIMEZONE, Asia/Shanghai)."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
+
+
+def to_utc(local: datetime) -> datetime:
+    """A wall-clock time typed in the display zone, as aware UTC."""
+    return local.replace(tzinfo=display_zone()).astimezone(timezone.utc)
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware UTC time as naive wall-clock time in the display zone (for the input)."""
+    return value.astimezone(display_zone()).replace(tzinfo=None)
+
+
+class EpisodeForm(FlaskForm):
+    """Create or edit an episode."""
+
+    number = IntegerField(_l("Episode number"), validators=[Optional(), NumberRange(min=1, max=100000)],
+                          description=_l("Leave empty for the next free number."))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
+    domain_id = SelectField(_l("Enforcement domain"), coerce=int, validators=[InputRequired()])
+    lead_agency_id = SelectField(_l("Lead agency"), coerce=int, validators=[InputRequired()])
+    support_agency_ids = SelectMultipleField(_l("Supporting agencies"), coerce=int, validators=[Optional()],
+                                             description=_l("Hold Ctrl (or Cmd) to choose several."))
+    place_kind = SelectField(_l("Kind of place"), choices=[SelectChoice(k, PLACE_LABELS[k]) for k in PLACE_KINDS])
+    area = StringField(_l("Area"), validators=[Optional(), Length(max=80)],
+                       description=_l("District or street, e.g. 龙华区民治街道"))
+    host_name = StringField(_l("Host"), validators=[Optional(), Length(max=40)])
+    host_username = StringField(_l("Host's user account"), validators=[Optional(), Length(max=40)],
+                                description=_l("The user name of the host, who may start and end the live."))
+    scheduled_start = DateTimeLocalField(_l("Start (Beijing time)"), format="%Y-%m-%dT%H:%M",
+                                         validators=[InputRequired()])
+    expected_minutes = IntegerField(_l("Expected duration (minutes)"), default=90,
+                                    validators=[InputRequired(), NumberRange(min=1, max=720)])
+    stream_kind = SelectField(_l("Stream kind"), choices=[SelectChoice("hls", _l("HLS stream (.m3u8)")),
+                                                          SelectChoice("embed", _l("Partner's embeddable player"))])
+    stream_url = StringField(_l("Stream URL"), validators=[Optional(), Length(max=500)],
+                             description=_l("Starts with https:// or http://"))
+    replay_url = StringField(_l("Recording URL"), validators=[Optional(), Length(max=500)])
+    observer_capacity = IntegerField(_l("Observer places"), default=10,
+                                     validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    cover = FileField(_l("Cover image"), description=_l("JPEG, PNG or WebP, at most 5 MB."))
+
+    def agency_ids(self) -> list[int]:
+        """The lead agency first, then the supporting ones."""
+        lead = self.lead_agency_id.data
+        return [lead] + [a for a in (self.support_agency_ids.data or []) if a != lead]
+
+    def details(self) -> dict:
+        """The service's detail keywords from the form."""
+        return {"summary": self.summary.data or "", "place_kind": self.place_kind.data,
+                "area": self.area.data or "", "host_name": self.host_name.data or "",
+                "expected_minutes": self.expected_minutes.data, "stream_kind": self.stream_kind.data,
+                "stream_url": self.stream_url.data or None, "replay_url": self.replay_url.data or None,
+                "observer_capacity": self.observer_capacity.data}
+
+
+class StepForm(FlaskForm):
+    """A lifecycle button (publish, go live, end, …): only the CSRF token."""
+
+
+class RemindForm(FlaskForm):
+    """The "remind me" button: only the CSRF token."""

@@ -1,0 +1,206 @@
+"""Comments and questions: posting, history for resume, answers, upvotes and pins."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.core.auth import Actor, require_login
+from app.core.errors import Conflict, NotAllowed, NotFound, RateLimited, ValidationFailed
+from app.episodes.models import Episode
+from app.extensions import db, limiter
+from app.live import broadcast
+from app.live.access import is_host, may_answer, require_host, visible_episode
+from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment, EpisodeMute, LiveNote, QuestionUpvote
+from app.live.words import find_word
+
+HISTORY_SIZE = 50
+RESUME_CAP = 200
+#: Unicode categories refused in a comment: controls, format/private/unassigned code points, surrogates.
+_REFUSED = {"Cc", "Co", "Cn", "Cs"}
+
+
+def clean_body(body: object, max_length: int = COMMENT_MAX_LENGTH) -> str:
+    """The trimmed text of a comment or answer, or ValidationFailed with a clear code."""
+    if not isinstance(body, str):
+        raise ValidationFailed(_l("The comment must be text."), code="comment_not_text")
+    text = " ".join(body.replace("\r", " ").replace("\n", " ").replace("\t", " ").split(" ")).strip()
+    if not text:
+        raise ValidationFailed(_l("The comment is empty."), code="comment_empty")
+    if len(text) > max_length:
+        raise ValidationFailed(_l("The comment is longer than %(n)s characters.", n=max_length),
+                               code="comment_too_long", details={"max": max_length})
+    if any(unicodedata.category(ch) in _REFUSED for ch in text):
+        raise ValidationFailed(_l("The comment contains characters that are not text."), code="comment_binary")
+    return text
+
+
+def _rate_limit(key: str, who: str, setting: str) -> None:
+    from limits import parse
+
+    if not limiter.limiter.hit(parse(current_app.config[setting]), "live-comment", key, who):
+        raise RateLimited(_l("You are commenting too fast. Please wait a moment."), code="comment_rate_limited")
+
+
+def _check_author(actor: Actor, episode: Episode, now: datetime) -> None:
+    user = db.session.get(User, actor.user_id)
+    if user is None or user.banned_at is not None:
+        raise NotAllowed(_l("Your account is banned from commenting."), code="user_banned")
+    if db.session.get(EpisodeMute, (episode.id, actor.user_id)) is not None:
+        raise NotAllowed(_l("You have been muted in this live room."), code="user_muted")
+    if episode.slow_mode_seconds and not is_host(actor, episode):
+        last = db.session.scalar(select(func.max(Comment.created_at)).where(
+            Comment.episode_id == episode.id, Comment.user_id == actor.user_id))
+        if last is not None and (now - last).total_seconds() < episode.slow_mode_seconds:
+            raise RateLimited(_l("Slow mode is on: one comment every %(n)s seconds.", n=episode.slow_mode_seconds),
+                              code="slow_mode", details={"seconds": episode.slow_mode_seconds})
+
+
+def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = "comment",
+                 now: datetime, ip: str | None = None) -> Comment:
+    """Post a comment or question to a live episode; held for review when the word filter hits."""
+    require_login(actor)
+    text = clean_body(body)
+    if kind not in COMMENT_KINDS:
+        raise ValidationFailed(_l("Unknown kind of comment."), code="comment_kind_invalid")
+    episode = visible_episode(actor, episode_id)
+    if episode.state != "live":
+        raise Conflict(_l("Comments are open only while the episode is live."), code="episode_not_live")
+    _check_author(actor, episode, now)
+    _rate_limit(f"u{actor.user_id}", "user", "COMMENT_RATE_USER")
+    if ip:
+        _rate_limit(f"ip{ip}", "ip", "COMMENT_RATE_IP")
+    seq = _next_seq(episode.id)
+    held = find_word(text) is not None
+    comment = Comment(episode_id=episode.id, seq=seq, user_id=actor.user_id, kind=kind, body=text,
+                      state="held" if held else "published", created_at=now,
+                      offset_seconds=_offset(episode, now))
+    db.session.add(comment)
+    db.session.flush()
+    if not held:
+        broadcast.queue_item(episode.id, broadcast.comment_item(comment))
+    return comment
+
+
+def _next_seq(episode_id: int) -> int:
+    """Take the episode's next comment number atomically (UPDATE … RETURNING)."""
+    return db.session.execute(update(Episode.__table__).where(Episode.__table__.c.id == episode_id)
+                              .values(last_comment_seq=Episode.__table__.c.last_comment_seq + 1)
+                              .returning(Episode.__table__.c.last_comment_seq)).scalar_one()
+
+
+def _offset(episode: Episode, now: datetime) -> int | None:
+    return max(0, int((now - episode.live_at).total_seconds())) if episode.live_at else None
+
+
+def published(episode_id: int):
+    """Published comments of an episode, authors loaded."""
+    return (select(Comment).where(Comment.episode_id == episode_id, Comment.state == "published")
+            .options(selectinload(Comment.user)))
+
+
+def history(episode_id: int, last_seq: int | None = None, limit: int | None = None) -> tuple[list[Comment], bool]:
+    """Recent history (last 50), or every published comment after last_seq (up to limit); and `more`."""
+    if last_seq is None:
+        rows = db.session.scalars(published(episode_id).order_by(Comment.seq.desc()).limit(HISTORY_SIZE)).all()
+        return list(reversed(rows)), False
+    limit = limit or RESUME_CAP
+    rows = db.session.scalars(published(episode_id).where(Comment.seq > last_seq)
+                              .order_by(Comment.seq).limit(limit + 1)).all()
+    return list(rows[:limit]), len(rows) > limit
+
+
+def hidden_since(episode_id: int, last_seq: int, limit: int = 500) -> list[int]:
+    """Ids of hidden or held comments up to last_seq, for a resuming client to drop."""
+    return list(db.session.scalars(select(Comment.id).where(
+        Comment.episode_id == episode_id, Comment.seq <= last_seq, Comment.state != "published")
+        .order_by(Comment.seq.desc()).limit(limit)))
+
+
+def _question(actor: Actor, comment_id: int) -> tuple[Comment, Episode]:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(_l("No such comment."), code="comment_not_found")
+    episode = visible_episode(actor, comment.episode_id)
+    return comment, episode
+
+
+def answer(actor: Actor, comment_id: int, body: object, *, now: datetime) -> Comment:
+    """Answer a question (host, coordinator, staff of a participating agency)."""
+    require_login(actor)
+    comment, episode = _question(actor, comment_id)
+    if not may_answer(actor, episode):
+        raise NotAllowed(_l("Only the host and the agencies taking part may answer."), code="answer_forbidden")
+    if comment.kind != "question" or comment.state != "published":
+        raise Conflict(_l("Only published questions can be answered."), code="not_a_question")
+    comment.answer_body = clean_body(body, 2000)
+    comment.answered_by_id, comment.answered_at = actor.user_id, now
+    db.session.flush()
+    broadcast.queue_item(episode.id, {"type": "answer", "id": comment.id, "answer": comment.answer_body,
+                                      "by": actor.display_name})
+    return comment
+
+
+def upvote(actor: Actor, comment_id: int, *, now: datetime) -> Comment:
+    """Upvote a question once per user."""
+    require_login(actor)
+    comment, episode = _question(actor, comment_id)
+    if comment.kind != "question" or comment.state != "published":
+        raise Conflict(_l("Only published questions can be upvoted."), code="not_a_question")
+    if db.session.get(QuestionUpvote, (comment.id, actor.user_id)) is not None:
+        raise Conflict(_l("You have already upvoted this question."), code="already_upvoted")
+    db.session.add(QuestionUpvote(comment_id=comment.id, user_id=actor.user_id, created_at=now))
+    db.session.execute(update(Comment).where(Comment.id == comment.id).values(upvotes=Comment.upvotes + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.flush()
+    db.session.refresh(comment)
+    broadcast.queue_item(episode.id, {"type": "upvote", "id": comment.id, "upvotes": comment.upvotes})
+    return comment
+
+
+def questions(episode_id: int, limit: int = 200) -> list[Comment]:
+    """Published questions ranked by upvotes (then oldest first)."""
+    return list(db.session.scalars(published(episode_id).where(Comment.kind == "question")
+                                   .order_by(Comment.upvotes.desc(), Comment.seq).limit(limit)))
+
+
+def pin(actor: Actor, episode_id: int, *, comment_id: int | None = None, note_id: int | None = None,
+        now: datetime) -> Episode:
+    """Pin one published comment or one note for everyone (host/coordinator); neither unpins."""
+    require_login(actor)
+    episode = visible_episode(actor, episode_id)
+    require_host(actor, episode)
+    item = None
+    if comment_id is not None:
+        comment = db.session.get(Comment, comment_id)
+        if comment is None or comment.episode_id != episode.id or comment.state != "published":
+            raise NotFound(_l("No such comment."), code="comment_not_found")
+        item = broadcast.comment_item(comment)
+    elif note_id is not None:
+        note = db.session.get(LiveNote, note_id)
+        if note is None or note.episode_id != episode.id:
+            raise NotFound(_l("No such note."), code="note_not_found")
+        item = broadcast.note_item(note)
+    episode.pinned_comment_id, episode.pinned_note_id = comment_id, note_id if comment_id is None else None
+    db.session.flush()
+    from app.notifications.services import audit
+
+    audit(actor, "live.pin", "episode", episode.id, now=now, data={"comment_id": comment_id, "note_id": note_id})
+    broadcast.queue_item(episode.id, {"type": "pin", "item": item})
+    return episode
+
+
+def pinned_item(episode: Episode) -> dict | None:
+    """The pinned comment or note as viewers see it."""
+    if episode.pinned_comment_id:
+        comment = db.session.get(Comment, episode.pinned_comment_id)
+        return broadcast.comment_item(comment) if comment and comment.state == "published" else None
+    if episode.pinned_note_id:
+        note = db.session.get(LiveNote, episode.pinned_note_id)
+        return broadcast.note_item(note) if note else None
+    return None
