@@ -30,8 +30,22 @@ def episode_room(episode_id: int) -> str:
 
 
 def queue_item(episode_id: int, item: dict) -> None:
-    """Add an item to the room's next batch once the unit of work commits."""
-    after_commit(lambda: batcher.add(episode_room(episode_id), item))
+    """Add an item to the room's next batch once the unit of work commits.
+
+    Starts the flusher if this process has none yet: with several processes, the one
+    that accepted a comment (over the API, say) may have no viewer of its own.
+    """
+    from flask import current_app
+
+    from app.extensions import socketio
+
+    app = current_app._get_current_object()
+
+    def _add() -> None:
+        start_background(app, socketio)
+        batcher.add(episode_room(episode_id), item)
+
+    after_commit(_add)
 
 
 def put_latest(episode_id: int, key: str, value: Any) -> None:
@@ -41,11 +55,14 @@ def put_latest(episode_id: int, key: str, value: Any) -> None:
 
 def comment_item(comment) -> dict:
     """A comment or question as viewers see it."""
+    from app.observers.queries import observer_kind_of
+
     user = comment.user
     return {
         "type": "comment", "id": comment.id, "seq": comment.seq, "kind": comment.kind,
         "body": comment.body, "author": user.display_name if user else "",
         "author_role": user.role if user else "public",
+        "observer_kind": observer_kind_of(user),  # deputy/cppcc/expert/citizen/supervisor or None
         "offset": comment.offset_seconds, "upvotes": comment.upvotes,
         "answer": comment.answer_body, "answered": comment.answer_body is not None,
         "at": comment.created_at.isoformat() if comment.created_at else None,

@@ -169,7 +169,7 @@ def flush_likes() -> int:
 
 def flush_loop(app: Flask, socketio) -> None:
     """Background task: flush likes and peak viewers every LIKE_FLUSH_SECONDS."""
-    from app.live import presence
+    from app.live import broadcast, presence
 
     interval = float(app.config.get("LIKE_FLUSH_SECONDS", 1.0))
     while True:
@@ -177,6 +177,9 @@ def flush_loop(app: Flask, socketio) -> None:
         try:
             with app.app_context():
                 flush_likes()
+                # Viewers across every process (Redis) or this one; then the stored peak.
+                for episode_id, total in presence.publish_counts().items():
+                    broadcast.put_latest(episode_id, "viewers", total)
                 presence.flush_peaks()
                 db.session.remove()
         except Exception:  # keep counting whatever one flush did

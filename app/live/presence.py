@@ -1,14 +1,25 @@
-"""Who is in which room, in this process: current viewers and their peak.
+"""Who is in which room: current viewers and their peak.
 
-Counts come from joins and leaves seen by this process. With a message queue and several
-processes each counts its own connections (summing them across processes is part of the
-scale-out work; see docs/live-protocol.md).
+Each process counts the joins and leaves it sees. With REDIS_URL set (several processes
+behind a message queue), every process also publishes its counts once a second to a Redis
+hash per episode, and the room's viewer count is the sum of the fresh entries: a process
+that died stops counting after PRESENCE_STALE_SECONDS.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import threading
+import time
 from collections import defaultdict
+
+from flask import current_app
+
+#: An entry older than this (a process that stopped publishing) no longer counts.
+PRESENCE_STALE_SECONDS = 5
+_PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+_redis = None
 
 _lock = threading.Lock()
 #: episode id → the connection ids (sids) in its room
@@ -63,6 +74,66 @@ def current(episode_id: int) -> int:
         return len(_rooms.get(episode_id, ()))
 
 
+def _redis_client():
+    """The Redis client for shared counts, or None on the embedded default."""
+    global _redis
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(url)
+    return _redis
+
+
+def _key(episode_id: int) -> str:
+    return f"zhibo:viewers:{episode_id}"
+
+
+def publish_counts() -> dict[int, int]:
+    """Share this process's counts and return every room's total across processes.
+
+    Without Redis the totals are this process's own counts.
+    """
+    with _lock:
+        local = {episode_id: len(sids) for episode_id, sids in _rooms.items()}
+        known = set(local) | set(_published)
+    client = _redis_client()
+    if client is None:
+        return local
+    now = time.time()
+    pipe = client.pipeline()
+    for episode_id in known:
+        pipe.hset(_key(episode_id), _PROCESS, f"{local.get(episode_id, 0)}:{now:.3f}")
+        pipe.expire(_key(episode_id), 3600)
+    pipe.execute()
+    with _lock:
+        _published.clear()
+        _published.update(episode_id for episode_id, n in local.items() if n)
+    totals = {}
+    for episode_id in known:
+        totals[episode_id] = _fresh_sum(client.hgetall(_key(episode_id)), now)
+        with _lock:
+            if totals[episode_id] > _peaks.get(episode_id, 0):
+                _peaks[episode_id] = totals[episode_id]
+    return totals
+
+
+def _fresh_sum(entries: dict, now: float) -> int:
+    """Sum "count:timestamp" entries published within PRESENCE_STALE_SECONDS."""
+    total = 0
+    for value in entries.values():
+        count, _, at = value.decode().partition(":")
+        if now - float(at or 0) <= PRESENCE_STALE_SECONDS:
+            total += int(count)
+    return total
+
+
+#: Episodes this process published a non-zero count for (so it can publish their zero).
+_published: set[int] = set()
+
+
 def flush_peaks() -> None:
     """Raise each episode's stored peak to the highest count seen (episodes service)."""
     with _lock:
@@ -84,3 +155,4 @@ def reset() -> None:
         _rooms.clear()
         _joined.clear()
         _peaks.clear()
+        _published.clear()
