@@ -99,6 +99,8 @@ class Config:
     LIVE_WORDS_TTL = float(os.environ.get("LIVE_WORDS_TTL", "30"))
     #: Start the fan-out and like-flush background tasks on the first join (off in the suite).
     LIVE_BACKGROUND_TASKS = True
+    #: "Not rectified" reports from the public that reopen a finding for the coordinator.
+    FINDING_REOPEN_THRESHOLD = int(os.environ.get("FINDING_REOPEN_THRESHOLD", "3"))
 
 
 class DevelopmentConfig(Config):

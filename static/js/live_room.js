@@ -15,6 +15,7 @@
   var seen = {};          // comment id → its <li>
   var lastSeq = 0;
   var focusOnly = false;
+  var KINDS = d.observerKinds ? JSON.parse(d.observerKinds) : {};  // observer kind → badge text
   var STAFF = { coordinator: d.msgHost, admin: d.msgHost, agency_staff: d.msgStaff, observer: d.msgObserver };
 
   function el(tag, cls, text) {
@@ -31,7 +32,8 @@
     li.dataset.role = c.author_role || "public";
     var head = el("p", "live-meta");
     head.appendChild(el("span", "live-author", c.author));
-    if (STAFF[c.author_role]) { head.appendChild(el("span", "badge badge-info", STAFF[c.author_role])); }
+    if (c.observer_kind && KINDS[c.observer_kind]) { head.appendChild(el("span", "badge badge-info live-observer-kind", KINDS[c.observer_kind])); }
+    else if (STAFF[c.author_role]) { head.appendChild(el("span", "badge badge-info", STAFF[c.author_role])); }
     if (c.kind === "question") { head.appendChild(el("span", "badge badge-warn", d.msgQuestion)); }
     li.appendChild(head);
     li.appendChild(el("p", "live-body", c.body));
@@ -227,6 +229,7 @@
       if (!browserKey) { browserKey = Math.random().toString(36).slice(2) + Date.now().toString(36); window.localStorage.setItem("zhibo-viewer", browserKey); }
     } catch (e) { browserKey = null; }
     socket = window.io("/live", { transports: ["websocket", "polling"] });
+    window.zhiboLiveSocket = socket;  // shared with followups.js: one connection per page
     socket.on("connect", function () {
       conn.textContent = "";
       var payload = { episode_id: episodeId, viewer_key: browserKey };
