@@ -67,10 +67,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.api import init_api
     from app.episodes.routes import bp as episodes_bp
+    from app.findings.routes import bp as findings_bp
     from app.live.routes import bp as live_bp
     from app.main.routes import bp as main_bp
+    from app.observers.routes import bp as observers_bp
     from app.polls.routes import bp as polls_bp
 
-    for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp):
+    for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp, findings_bp, observers_bp):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -14,11 +14,16 @@ from app.extensions import db
 PUBLIC_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
 
 
-def visible_episodes(actor: Actor) -> Select:
-    """Episodes the actor may see: public ones; drafts only for the coordinator and its agencies."""
-    query = select(Episode).options(
-        selectinload(Episode.participations).selectinload(EpisodeAgency.agency),
-        selectinload(Episode.domain))
+def visible_episodes(actor: Actor, eager: bool = True) -> Select:
+    """Episodes the actor may see: public ones; drafts only for the coordinator and its agencies.
+
+    eager=False skips loading agencies and domain up front (one query instead of four): the
+    live room's hot paths (each comment, each join) need only the episode row.
+    """
+    query = select(Episode)
+    if eager:
+        query = query.options(selectinload(Episode.participations).selectinload(EpisodeAgency.agency),
+                              selectinload(Episode.domain))
     if actor.is_coordinator:
         return query
     if actor.role == "agency_staff" and actor.agency_id:

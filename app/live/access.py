@@ -10,8 +10,12 @@ from app.extensions import db
 
 
 def visible_episode(actor: Actor, episode_id: int) -> Episode:
-    """The episode if the actor may see it, else episode_not_found."""
-    episode = db.session.scalar(visible_episodes(actor).where(Episode.id == episode_id))
+    """The episode if the actor may see it, else episode_not_found (agencies load lazily, when used).
+
+    One query: a comment or a join at thousands per second must not load agencies each time
+    (bench/live measured this as a third of a comment's server time).
+    """
+    episode = db.session.scalar(visible_episodes(actor, eager=False).where(Episode.id == episode_id))
     if episode is None:
         raise NotFound(_l("No such episode."), code="episode_not_found")
     return episode
