@@ -41,6 +41,15 @@ class Cluster:
         assert done.returncode == 0, f"flask {args} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
+    def python(self, code: str) -> str:
+        """Run Python code with an app context on the cluster's database; return stdout."""
+        script = ("from app import create_app\nfrom app.extensions import db\napp = create_app()\n"
+                  "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"python failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
     def start_web(self, name: str) -> None:
         """Start one single-worker web process (what gunicorn+gevent runs per process)."""
         port = free_port()

@@ -26,7 +26,9 @@ class Viewer:
         self.viewers: list[int] = []
         self.ids: set[int] = set()
         self.lock = threading.Lock()
+        self.published: list[dict] = []
         self.client.on("batch", self._batch, namespace="/live")
+        self.client.on("follow_up_published", self.published.append, namespace="/live")
         self.client.connect(url, namespaces=["/live"], transports=["websocket"], wait_timeout=10)
         payload = {"episode_id": episode_id}
         if last_seq is not None:
@@ -153,4 +155,28 @@ def test_sigkill_loses_no_acknowledged_comment_and_viewers_resume_elsewhere(clus
         assert sorted(s for s in resumed.seqs if s > last_seen) == after
     finally:
         resumed.close()
+        on_b.close()
+
+
+def test_a_follow_up_published_by_the_scheduler_reaches_viewers_on_both_processes(cluster):
+    # The demo holds an approved report due tomorrow; make it due now.
+    found = cluster.python(
+        "from sqlalchemy import select\n"
+        "from app.core import clock\n"
+        "from app.findings.models import FollowUp\n"
+        "report = db.session.scalars(select(FollowUp).where(FollowUp.state == 'approved')).first()\n"
+        "report.publish_at = clock.now()\n"
+        "db.session.commit()\n"
+        "print(report.id, report.episode_id)").split()
+    report_id, episode_id = int(found[0]), int(found[1])
+    on_a, on_b = Viewer(cluster.urls["a"], episode_id), Viewer(cluster.urls["b"], episode_id)
+    try:
+        # The scheduler process publishes it at its next sweep and emits through Redis.
+        for viewer in (on_a, on_b):
+            assert viewer.wait_for(lambda v: v.published, timeout=60), cluster.logs()
+            assert len(viewer.published) == 1
+        state = requests.get(f"{cluster.urls['a']}/api/v1/follow-ups/{report_id}", timeout=10)
+        assert state.status_code == 200 and state.json()["data"]["state"] == "published", state.text
+    finally:
+        on_a.close()
         on_b.close()
