@@ -7,3 +7,7 @@ def register_namespaces(socketio) -> None:
     from app.live.events import register_live_namespace
 
     register_live_namespace(socketio)
+
+    from app.polls.events import register_polls_namespace
+
+    register_polls_namespace(socketio)

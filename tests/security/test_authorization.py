@@ -46,12 +46,174 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_agencies.get_agency": everyone(200),
     "api_episodes.list_episodes": everyone(200),
     "api_episodes.get_episode": everyone(200),               # a published episode
+    "api_episodes.create_episode": {**signed_in(403, anonymous=401), "coordinator": 201, "admin": 201},
+    "api_episodes.update_episode": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    # publish on the scheduled episode: refused by role, or by state for the coordinator
+    "api_episodes.transition_episode": {**signed_in(403, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_episodes.add_reminder": signed_in(200, anonymous=401),
+    "api_episodes.remove_reminder": signed_in(200, anonymous=401),
+    "episodes.schedule": everyone(200),
+    "episodes.archive": everyone(200),
+    "episodes.detail": everyone(200),
+    "episodes.calendar_feed": everyone(200),
+    "episodes.episode_calendar": everyone(200),
+    "episodes.cover": everyone(404),                         # the episode has no cover
+    "episodes.remind": everyone(302),                        # POST: to log in, or back to the episode
+    # POST without a step: refused by role, else the form is incomplete (422)
+    "episodes.step": {**signed_in(403, anonymous=302), "coordinator": 422, "admin": 422},
+    "episodes.manage": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "episodes.create": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "episodes.edit": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    # the live room (app/live): the world's episode is scheduled, of another agency than agency_staff's
+    "live.console": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    # POST with only a CSRF token: refused by role, else the note form is incomplete (422) / no step (400)
+    "live.post_note": {**signed_in(403, anonymous=302), "coordinator": 422, "admin": 422},
+    "live.change_state": {**signed_in(403, anonymous=302), "coordinator": 400, "admin": 400},
+    "live.note_image": everyone(404),                        # no such image
+    "live.word_list": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "live.delete_word": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "live.legal_bases": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "live.edit_legal_basis": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "live.delete_legal_basis": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "api_live.list_comments": everyone(200),
+    "api_live.list_questions": everyone(200),
+    "api_live.list_notes": everyone(200),
+    "api_live.live_counts": everyone(200),
+    "api_live.post_comment": signed_in(409, anonymous=401),  # the episode is not live
+    # topic polls (app/polls). Rules run in path order: api_polls.create_poll (coordinator) first makes
+    # poll 1, a draft: the public never sees it (404); the coordinator and admin do, so their writes
+    # reach the rules (the draft is not open: 409; the bare form or body is incomplete: 422).
+    "polls.list_polls": everyone(200),
+    "polls.show": {**signed_in(404, anonymous=404), "coordinator": 200, "admin": 200},
+    "polls.topic_photo": everyone(404),
+    "polls.vote": {**signed_in(404, anonymous=302), "coordinator": 422, "admin": 422},  # POST with CSRF
+    "polls.withdraw": {**signed_in(404, anonymous=302), "coordinator": 422, "admin": 422},
+    "polls.propose": {**signed_in(404, anonymous=302), "coordinator": 409, "admin": 409},
+    "polls.create": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.edit": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.add_topic": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.review": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.review_topic": {**signed_in(403, anonymous=302), "coordinator": 422, "admin": 422},
+    "polls.tallies_page": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.edit_tally": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "polls.decide": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "polls.create_episode": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "api_polls.list_polls": everyone(200),
+    "api_polls.get_poll": {**everyone(404), "coordinator": 200, "admin": 200},
+    "api_polls.get_results": {**everyone(404), "coordinator": 200, "admin": 200},
+    "api_polls.create_poll": {**signed_in(403, anonymous=401), "coordinator": 201, "admin": 201},
+    "api_polls.update_poll": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_polls.add_topic": {**signed_in(403, anonymous=401), "coordinator": 422, "admin": 422},  # domain "x"
+    "api_polls.propose": {**signed_in(404, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_polls.list_proposals": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_polls.review_proposal": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_polls.vote": {**signed_in(404, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_polls.withdraw": {**signed_in(404, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_polls.add_tally": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_polls.edit_tally": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_polls.decide": {**signed_in(403, anonymous=401), "coordinator": 409, "admin": 409},
+    # the follow-up loop (app/findings): no finding or report exists in the world (404); its episode is
+    # scheduled and the agency_staff user's agency does not take part in it
+    "findings.board": everyone(200),
+    "findings.feed": everyone(200),
+    "findings.finding": everyone(404),
+    "findings.report": everyone(404),
+    "findings.photo": everyone(404),
+    "findings.follow": everyone(404),                        # POST to an unknown kind
+    "findings.confirm": signed_in(404, anonymous=302),
+    "findings.decide": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "findings.review": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "findings.correct": signed_in(404, anonymous=302),
+    "findings.edit_report": signed_in(404, anonymous=302),
+    "findings.new_finding": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "findings.new_report": {**signed_in(403, anonymous=302), "agency_staff": 200},
+    "findings.manage": {**signed_in(403, anonymous=302), "agency_staff": 200, "coordinator": 200, "admin": 200},
+    "api_findings.list_findings": everyone(200),
+    "api_findings.get_finding": everyone(404),
+    "api_findings.create_finding": {**signed_in(403, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_findings.confirm_finding": signed_in(404, anonymous=401),
+    "api_findings.list_follow_ups": everyone(200),
+    "api_findings.get_follow_up": everyone(404),
+    # agency staff: finding 1 does not exist (422); others may not write reports
+    "api_findings.create_follow_up": {**signed_in(403, anonymous=401), "agency_staff": 422},
+    "api_findings.update_follow_up": signed_in(404, anonymous=401),
+    "api_findings.review_follow_up": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_findings.list_revisions": everyone(404),
+    "api_findings.correct_follow_up": signed_in(404, anonymous=401),
+    "api_findings.board": everyone(200),
+    # observers (app/observers): no observer, invitation or note exists in the world; tokens are "x" (404).
+    # API rules run in path order: episode invitations and check-ins come before api_observers.create_observer
+    # makes observers 1 and 2, so inviting observer 1 is not found (404) and checking it in is refused (409).
+    "observers.registry": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "observers.edit": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},  # made by the API
+    "observers.rotation": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "observers.episode_invitations": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "observers.revoke": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "observers.check_in": {**signed_in(403, anonymous=302), "coordinator": 422, "admin": 422},  # no observer_id
+    "observers.invitation": everyone(404),
+    "observers.qr": everyone(404),
+    "observers.bind": signed_in(404, anonymous=302),
+    "observers.respond": signed_in(404, anonymous=302),
+    "observers.check_in_token": signed_in(404, anonymous=302),
+    "observers.me": signed_in(200, anonymous=302),
+    "observers.new_note": signed_in(403, anonymous=302),   # the observer user is not in the registry
+    "observers.notes_list": {**signed_in(403, anonymous=302), "agency_staff": 200, "coordinator": 200, "admin": 200},
+    "observers.answer": signed_in(404, anonymous=302),
+    "observers.set_due": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "api_observers.list_observers": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_observers.create_observer": {**signed_in(403, anonymous=401), "coordinator": 201, "admin": 201},
+    "api_observers.get_observer": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_observers.update_observer": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_observers.rotation": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_observers.list_invitations": signed_in(200, anonymous=401),
+    "api_observers.invite": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_observers.check_in": {**signed_in(403, anonymous=401), "coordinator": 409, "admin": 409},
+    "api_observers.accept_invitation": signed_in(404, anonymous=401),
+    "api_observers.decline_invitation": signed_in(404, anonymous=401),
+    "api_observers.revoke_invitation": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_observers.list_notes": everyone(200),
+    "api_observers.post_note": signed_in(403, anonymous=401),  # note_observers_only
+    "api_observers.answer_note": signed_in(404, anonymous=401),
+    "api_observers.set_note_due": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
     "openapi_json": everyone(200),
     "api_docs": everyone(200),
 }
 
 #: Request bodies of write-only endpoints.
-BODIES = {"api_accounts.create_token": {"name": "matrix"}}
+BODIES = {"api_accounts.create_token": {"name": "matrix"},
+          "api_polls.create_poll": {"title": "matrix", "opens_at": "2030-01-01T00:00:00+00:00",
+                                    "closes_at": "2030-01-02T00:00:00+00:00"},
+          "api_polls.update_poll": {},
+          "api_polls.add_topic": {"title": "matrix", "domain": "x"},
+          "api_polls.propose": {"title": "matrix", "domain": "x", "why": "matrix"},
+          "api_polls.review_proposal": {"action": "approve"},
+          "api_polls.vote": {"topic_id": 1},
+          "api_polls.add_tally": {"topic_id": 1, "source": "matrix", "collected_on": "2026-01-01", "count": 1},
+          "api_polls.edit_tally": {"reason": "matrix"},
+          "api_polls.decide": {"topic_id": 1},
+          # domain 1 and agency 1 are the agency_staff user's (made first by the users fixture)
+          "api_episodes.create_episode": {"title": "matrix", "domain_id": 1, "agency_ids": [1],
+                                          "scheduled_start": "2031-01-01T02:00:00+00:00"},
+          "api_episodes.update_episode": {"title": "matrix"},
+          "api_episodes.transition_episode": {"step": "publish"},
+          "api_findings.create_finding": {"episode_id": 1, "party_name": "matrix", "description": "matrix",
+                                          "domain_id": 1, "agency_id": 1,
+                                          "rectify_by": "2031-01-01T00:00:00+00:00"},
+          "api_findings.confirm_finding": {"verdict": "confirmed"},
+          "api_findings.create_follow_up": {"reinspected_on": "2030-01-01", "body": "matrix", "publish_now": True,
+                                            "outcomes": [{"finding_id": 1, "outcome": "rectified"}]},
+          "api_findings.update_follow_up": {"reinspected_on": "2030-01-01", "body": "matrix", "publish_now": True,
+                                            "outcomes": [{"finding_id": 1, "outcome": "rectified"}]},
+          "api_findings.review_follow_up": {"decision": "approve"},
+          "api_findings.correct_follow_up": {"body": "matrix", "reason": "matrix"},
+          "api_observers.create_observer": {"name": "matrix", "kind": "expert"},
+          "api_observers.update_observer": {},
+          "api_observers.invite": {"observer_id": 1},
+          "api_observers.check_in": {"observer_id": 1},
+          "api_observers.post_note": {"agency_id": 1, "aspect": "procedure", "body": "matrix"},
+          "api_observers.answer_note": {"body": "matrix"},
+          "api_observers.set_note_due": {"answer_due": "2031-01-01T00:00:00+00:00"},
+          "api_live.post_comment": {"body": "matrix"}}
 
 
 @pytest.fixture
