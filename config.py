@@ -36,7 +36,15 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url("zhibo.sqlite3")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Connection pool per process. Under gevent one process serves thousands of clients, so a
+    #: burst queues for connections; a request that waits longer than the timeout gets a 503
+    #: "busy, try again" rather than hanging (measured with bench/poll, see docs/performance.md).
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+        "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
     #: Socket.IO message queue (redis://…); empty means a single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     #: "gevent" for serving (wsgi.py patches for it); "threading" for tests and CLI tools.

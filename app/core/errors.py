@@ -92,7 +92,7 @@ _HTTP_CODES = {
     400: "bad_request", 401: "login_required", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
-    500: "server_error",
+    500: "server_error", 503: "busy",
 }
 
 _HTTP_MESSAGES = {
@@ -105,6 +105,7 @@ _HTTP_MESSAGES = {
     422: _l("Some of the input is not valid."),
     429: _l("Too many attempts. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. It has been logged."),
+    503: _l("The site is very busy right now. Please try again in a few seconds."),
 }
 
 
@@ -155,6 +156,19 @@ def register_error_handlers(app: Flask) -> None:
             resp = app.make_response((resp, st))
             resp.headers["Allow"] = ", ".join(error.valid_methods)
             return resp
+        return response
+
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    @app.errorhandler(PoolTimeout)
+    def _busy(error: PoolTimeout):
+        """Every database connection is busy: ask the client to retry; nothing was written."""
+        app.logger.warning("database pool exhausted on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        response = app.make_response(error_response(503, "busy", _HTTP_MESSAGES[503]))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)
