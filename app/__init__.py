@@ -15,6 +15,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
                 instance_path=str(INSTANCE_DIR), instance_relative_config=True)
     app.config.from_object(config_class or config_from_env())
     app.config.update(overrides)
+    _fit_engine_options(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     # One line per sweep run every 30 s drowns the server log; keep APScheduler's warnings only.
@@ -37,6 +38,16 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     scheduler.init_app(app)
     return app
+
+
+def _fit_engine_options(app: Flask) -> None:
+    """Drop pool sizing for in-memory SQLite, whose single-connection pool takes none."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri in ("sqlite://", "sqlite:///:memory:"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        for key in ("pool_size", "max_overflow", "pool_timeout"):
+            options.pop(key, None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _init_extensions(app: Flask) -> None:
@@ -65,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Mount each area's pages and the JSON API."""
     from app.accounts.routes import bp as accounts_bp
+    from app.agencies.routes import bp as agencies_bp
     from app.api import init_api
     from app.episodes.routes import bp as episodes_bp
     from app.findings.routes import bp as findings_bp
@@ -72,7 +84,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.routes import bp as main_bp
     from app.observers.routes import bp as observers_bp
     from app.polls.routes import bp as polls_bp
+    from app.stats.routes import bp as stats_bp
 
-    for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp, findings_bp, observers_bp):
+    for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp, findings_bp, observers_bp,
+                      agencies_bp, stats_bp):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -10,3 +10,4 @@ from app.live.models import (  # noqa: F401
 from app.notifications.models import AuditLog, Heartbeat, Notification, Subscription  # noqa: F401
 from app.observers.models import Invitation, Observer, ObserverNote  # noqa: F401
 from app.polls.models import OfflineTally, Poll, Topic, Vote  # noqa: F401
+from app.stats.models import Bulletin  # noqa: F401

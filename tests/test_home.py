@@ -35,6 +35,7 @@ def test_figures_count_only_findings_that_are_due(client):
     _finding(held, -5, "closed")
     _finding(held, -1, "open")        # due, not rectified
     _finding(held, +10, "open")       # not due yet: not counted
+    _finding(factories.episode(state="draft"), -3, "open")  # a draft's finding is not public
     db.session.commit()
     html = client.get("/").get_data(as_text=True)
     assert "整改率" in html

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
 from app.findings.models import Finding, FollowUp
+from app.findings.queries import PUBLIC_EPISODE_STATES as FINDING_EPISODE_STATES
 from app.polls.models import Poll
 
 PUBLIC_EPISODE_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
@@ -48,7 +49,9 @@ def figures(now: datetime) -> Figures:
     due, rectified = db.session.execute(
         select(func.count(Finding.id),
                func.count(Finding.id).filter(Finding.state.in_(("rectified", "closed"))))
-        .where(Finding.rectify_by <= now)).one()
+        .join(Episode, Finding.episode_id == Episode.id)
+        # The same findings as the statistics page and open data: those of published episodes.
+        .where(Finding.rectify_by <= now, Episode.state.in_(FINDING_EPISODE_STATES))).one()
     return Figures(episodes, int(views), agencies, (rectified / due) if due else None)
 
 

@@ -177,6 +177,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_observers.set_note_due": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
     "openapi_json": everyone(200),
     "api_docs": everyone(200),
+    # statistics, open data, agency pages, dashboard, bulletins (app/stats, app/agencies). Placeholder
+    # dataset/format/month "x" are not found; the agency slug is the world's episode's agency.
+    "stats.statistics": everyone(200),
+    "stats.open_data": everyone(200),
+    "stats.download": everyone(404),
+    "stats.dashboard": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "stats.bulletins": everyone(200),                        # GET; the coordinator also sees the form
+    "stats.bulletin": everyone(404),
+    "stats.bulletin_pdf": everyone(404),
+    "agencies.index": everyone(200),
+    "agencies.detail": everyone(200),
+    "api_stats.get_stats": everyone(200),
+    "api_stats.get_agency_stats": everyone(200),
 }
 
 #: Request bodies of write-only endpoints.

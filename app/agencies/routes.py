@@ -1,0 +1,63 @@
+"""Agency pages: the list of agencies and each agency's public record."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select
+
+from app.agencies.models import Agency
+from app.core.auth import ANONYMOUS
+from app.core.i18n import current_lang
+from app.episodes.models import Episode, EpisodeAgency
+from app.episodes.queries import visible_episodes
+from app.extensions import db
+from app.findings.models import Finding, FollowUp
+from app.findings.queries import public_findings
+from app.stats import cache
+
+bp = Blueprint("agencies", __name__)
+
+#: How many of an agency's latest findings and reports its page lists (the board has the rest).
+RECENT = 20
+
+
+@bp.route("/agencies")
+def index():
+    """Every agency with its figures."""
+    snap = cache.snapshot()
+
+    def render() -> str:
+        agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
+        return render_template("agencies/_index_body.html", agencies=agencies, snap=snap)
+
+    return render_template("agencies/index.html", body=cache.fragment(snap, ("agencies", current_lang()), render))
+
+
+@bp.route("/agencies/<slug>")
+def detail(slug: str):
+    """One agency: figures, episodes, latest findings and follow-ups, answers to observer notes.
+
+    Everything below the header is rendered once per statistics snapshot (at most 60 s old, and
+    rebuilt after any write to episodes, findings, follow-ups or observer notes).
+    """
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        abort(404)
+    snap = cache.snapshot()
+    return render_template("agencies/detail.html", agency=agency, body=cache.fragment(
+        snap, ("agency", slug, current_lang()), lambda: _detail_body(agency, snap)))
+
+
+def _detail_body(agency: Agency, snap) -> str:
+    """The agency page's content as of the snapshot."""
+    episodes = db.session.scalars(
+        visible_episodes(ANONYMOUS).where(Episode.id.in_(
+            select(EpisodeAgency.episode_id).where(EpisodeAgency.agency_id == agency.id)))
+        .order_by(Episode.scheduled_start.desc()).limit(50)).all()
+    findings = db.session.scalars(public_findings().where(Finding.agency_id == agency.id)
+                                  .order_by(Finding.id.desc()).limit(RECENT)).all()
+    reports = db.session.scalars(select(FollowUp).where(FollowUp.agency_id == agency.id,
+                                                        FollowUp.state == "published")
+                                 .order_by(FollowUp.published_at.desc()).limit(RECENT)).all()
+    return render_template("agencies/_detail_body.html", agency=agency, snap=snap,
+                           figures=snap.agencies.get(agency.slug), episodes=episodes, findings=findings,
+                           reports=reports, now=snap.generated_at)

@@ -1,0 +1,1 @@
+"""Program statistics, open data, the coordinator dashboard and the monthly bulletin."""
