@@ -1,0 +1,50 @@
+"""The live room's hot paths run a fixed, small number of SQL statements (bench/live found the cost).
+
+Counts, not timings: a comment or a join at thousands per second must not load the episode's
+agencies and domain each time, and the episode is still found or refused as before.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.core.auth import ANONYMOUS
+from app.core.errors import NotFound
+from app.extensions import db
+from app.live.access import visible_episode
+from tests import factories
+
+
+@contextmanager
+def counting():
+    """Count the SQL statements sent to the database inside the block."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.strip().upper() != "SELECT 1":  # the pool's pre-ping on checkout
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_visible_episode_is_one_query_and_agencies_still_load_when_used(app, live):
+    episode_id = live.id
+    db.session.expire_all()
+    with counting() as seen:
+        episode = visible_episode(ANONYMOUS, episode_id)
+    assert len(seen) == 1
+    assert episode.id == episode_id
+    assert [a.id for a in episode.agencies]  # loaded lazily, only when a caller needs them
+
+
+def test_visible_episode_still_hides_drafts_from_the_public(app, live):
+    draft = factories.episode(state="draft")
+    db.session.commit()
+    with pytest.raises(NotFound):
+        visible_episode(ANONYMOUS, draft.id)
