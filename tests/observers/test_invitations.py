@@ -19,7 +19,7 @@ from tests.observers.conftest import actor, run
 from tests.security.helpers import snapshot
 
 
-def refused(code: str, fn, *args, **kwargs) -> DomainError:
+def assert_refused(code: str, fn, *args, **kwargs) -> DomainError:
     """Assert the call is refused with code and that no row changed."""
     before = snapshot()
     with pytest.raises(DomainError) as caught:
@@ -41,11 +41,11 @@ def test_coordinator_records_an_observer_linked_by_user_name(world, users):
 
 
 def test_registry_refuses_staff_accounts_and_non_coordinators(world, users):
-    refused("observer_account_staff", services.create_observer, world["coord"], name="x", kind="expert",
+    assert_refused("observer_account_staff", services.create_observer, world["coord"], name="x", kind="expert",
             username=users["agency_staff"].username)
-    refused("observer_coordinator_only", services.create_observer, world["obs"], name="x", kind="expert")
-    refused("observer_kind_invalid", services.create_observer, world["coord"], name="x", kind="mayor")
-    refused("observer_account_taken", services.update_observer, world["coord"], world["stranger"].id,
+    assert_refused("observer_coordinator_only", services.create_observer, world["obs"], name="x", kind="expert")
+    assert_refused("observer_kind_invalid", services.create_observer, world["coord"], name="x", kind="mayor")
+    assert_refused("observer_account_taken", services.update_observer, world["coord"], world["stranger"].id,
             username=users["observer"].username)
 
 
@@ -70,12 +70,12 @@ def test_invitations_only_for_scheduled_or_live_episodes(world, state):
     world["episode"].state = state
     db.session.commit()
 
-    refused("invitation_episode_state", services.invite, world["coord"], world["episode"].id, world["observer"].id)
+    assert_refused("invitation_episode_state", services.invite, world["coord"], world["episode"].id, world["observer"].id)
 
 
 def test_inviting_twice_is_refused_but_a_revoked_invitation_can_be_renewed(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id)
-    refused("invitation_exists", services.invite, world["coord"], world["episode"].id, world["observer"].id)
+    assert_refused("invitation_exists", services.invite, world["coord"], world["episode"].id, world["observer"].id)
     old_token = inv.token
     run(services.revoke, world["coord"], inv.id)
 
@@ -88,7 +88,7 @@ def test_accept_and_double_acceptance(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id)
     run(services.respond, world["obs"], inv.id, True)
 
-    err = refused("invitation_already_accepted", services.respond, world["obs"], inv.id, True)
+    err = assert_refused("invitation_already_accepted", services.respond, world["obs"], inv.id, True)
 
     assert err.status == 409
     assert db.session.get(Invitation, inv.id).state == "accepted"
@@ -98,20 +98,20 @@ def test_accepting_an_expired_invitation_is_refused(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id,
               expires_at=clock.now() + timedelta(hours=1))
 
-    refused("invitation_expired", services.respond, world["obs"], inv.id, True, now=clock.now() + timedelta(hours=2))
+    assert_refused("invitation_expired", services.respond, world["obs"], inv.id, True, now=clock.now() + timedelta(hours=2))
 
 
 def test_accepting_a_revoked_invitation_is_refused(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id)
     run(services.revoke, world["coord"], inv.id)
 
-    refused("invitation_revoked", services.respond, world["obs"], inv.id, True)
+    assert_refused("invitation_revoked", services.respond, world["obs"], inv.id, True)
 
 
 def test_someone_else_cannot_answer_the_invitation(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id)
 
-    refused("invitation_not_yours", services.respond, world["public"], inv.id, True)
+    assert_refused("invitation_not_yours", services.respond, world["public"], inv.id, True)
 
 
 def test_accepted_invitations_never_exceed_the_capacity(world, users):
@@ -123,7 +123,7 @@ def test_accepted_invitations_never_exceed_the_capacity(world, users):
     run(services.bind, actor(second_user), second.token)
     run(services.respond, world["obs"], first.id, True)
 
-    refused("invitation_capacity_full", services.respond, actor(db.session.get(User, second_user.id)), second.id, True)
+    assert_refused("invitation_capacity_full", services.respond, actor(db.session.get(User, second_user.id)), second.id, True)
     run(services.respond, world["obs"], first.id, False)  # a seat frees when someone declines
     run(services.respond, actor(db.session.get(User, second_user.id)), second.id, True)
     assert services.accepted_count(world["episode"].id) == 1
@@ -140,14 +140,14 @@ def test_binding_links_the_account_and_makes_a_citizen_an_observer(world, users)
 
 def test_binding_refusals(world, users):
     inv = run(services.invite, world["coord"], world["episode"].id, world["stranger"].id)
-    refused("observer_account_staff", services.bind, world["staff"], inv.token)
-    refused("observer_account_staff", services.bind, world["coord"], inv.token)
-    refused("observer_account_taken", services.bind, world["obs"], inv.token)  # already another observer
+    assert_refused("observer_account_staff", services.bind, world["staff"], inv.token)
+    assert_refused("observer_account_staff", services.bind, world["coord"], inv.token)
+    assert_refused("observer_account_taken", services.bind, world["obs"], inv.token)  # already another observer
     run(services.bind, world["public"], inv.token)
     other = factories.user("public")
     db.session.commit()
-    refused("invitation_bound_elsewhere", services.bind, actor(other), inv.token)
-    refused("invitation_not_found", services.bind, world["public"], "no-such-token")
+    assert_refused("invitation_bound_elsewhere", services.bind, actor(other), inv.token)
+    assert_refused("invitation_not_found", services.bind, world["public"], "no-such-token")
 
 
 def test_check_in_of_an_accepted_observer_records_time_and_who(world, accepted, users):
@@ -157,13 +157,13 @@ def test_check_in_of_an_accepted_observer_records_time_and_who(world, accepted, 
 
     assert inv.checked_in_at == now.replace(microsecond=inv.checked_in_at.microsecond)
     assert inv.checked_in_by_id == users["coordinator"].id
-    refused("invitation_already_checked_in", services.check_in, world["coord"], world["episode"].id,
+    assert_refused("invitation_already_checked_in", services.check_in, world["coord"], world["episode"].id,
             world["observer"].id)
-    refused("invitation_checked_in", services.revoke, world["coord"], inv.id)
+    assert_refused("invitation_checked_in", services.revoke, world["coord"], inv.id)
 
 
 def test_check_in_of_someone_not_invited_is_refused(world):
-    err = refused("observer_not_invited", services.check_in, world["coord"], world["episode"].id,
+    err = assert_refused("observer_not_invited", services.check_in, world["coord"], world["episode"].id,
                   world["stranger"].id)
     with force_locale("en"):
         assert str(err.message) == "This person is not invited to this episode."
@@ -171,12 +171,12 @@ def test_check_in_of_someone_not_invited_is_refused(world):
 
 def test_check_in_of_a_pending_or_declined_invitation_is_refused(world):
     inv = run(services.invite, world["coord"], world["episode"].id, world["observer"].id)
-    refused("invitation_not_accepted", services.check_in, world["coord"], world["episode"].id, world["observer"].id)
+    assert_refused("invitation_not_accepted", services.check_in, world["coord"], world["episode"].id, world["observer"].id)
     run(services.respond, world["obs"], inv.id, False)
-    refused("invitation_not_accepted", services.check_in, world["coord"], world["episode"].id, world["observer"].id)
+    assert_refused("invitation_not_accepted", services.check_in, world["coord"], world["episode"].id, world["observer"].id)
 
 
 def test_only_the_coordinator_checks_in(world, accepted):
-    refused("observer_coordinator_only", services.check_in, world["obs"], world["episode"].id, world["observer"].id)
-    refused("observer_coordinator_only", services.check_in, world["staff"], world["episode"].id,
+    assert_refused("observer_coordinator_only", services.check_in, world["obs"], world["episode"].id, world["observer"].id)
+    assert_refused("observer_coordinator_only", services.check_in, world["staff"], world["episode"].id,
             world["observer"].id)

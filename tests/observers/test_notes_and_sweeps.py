@@ -13,7 +13,7 @@ from app.observers import jobs, notes, queries, services
 from app.observers.models import Invitation, Observer, ObserverNote
 from tests import factories
 from tests.observers.conftest import run
-from tests.observers.test_invitations import refused
+from tests.observers.test_invitations import assert_refused
 
 
 def go_live(world):
@@ -43,26 +43,26 @@ def test_an_accepted_observer_writes_a_note_during_the_live(world, accepted, use
 def test_notes_from_non_observers_are_refused(world, accepted):
     go_live(world)
     for who in ("public", "staff", "coord"):
-        refused("note_observers_only", notes.post_note, world[who], world["episode"].id,
+        assert_refused("note_observers_only", notes.post_note, world[who], world["episode"].id,
                 agency_id=world["episode"].agencies[0].id, aspect="procedure", body="x")
 
 
 def test_notes_from_an_observer_not_accepted_for_this_episode_are_refused(world):
     go_live(world)
     run(services.invite, world["coord"], world["episode"].id, world["observer"].id)  # pending only
-    refused("note_not_invited", notes.post_note, world["obs"], world["episode"].id,
+    assert_refused("note_not_invited", notes.post_note, world["obs"], world["episode"].id,
             agency_id=world["episode"].agencies[0].id, aspect="procedure", body="x")
 
 
 def test_notes_wait_for_the_live_and_go_to_a_participating_agency(world, accepted):
-    refused("note_too_early", notes.post_note, world["obs"], world["episode"].id,
+    assert_refused("note_too_early", notes.post_note, world["obs"], world["episode"].id,
             agency_id=world["episode"].agencies[0].id, aspect="procedure", body="x")
     go_live(world)
     outsider = factories.agency()
     db.session.commit()
-    refused("note_agency_invalid", notes.post_note, world["obs"], world["episode"].id, agency_id=outsider.id,
+    assert_refused("note_agency_invalid", notes.post_note, world["obs"], world["episode"].id, agency_id=outsider.id,
             aspect="procedure", body="x")
-    refused("note_body_invalid", notes.post_note, world["obs"], world["episode"].id,
+    assert_refused("note_body_invalid", notes.post_note, world["obs"], world["episode"].id,
             agency_id=world["episode"].agencies[0].id, aspect="procedure", body="   ")
 
 
@@ -76,16 +76,16 @@ def test_the_addressed_agency_answers_and_the_observer_is_told(world, accepted, 
     assert stored.answer_body == "已对相关人员进行培训。" and stored.answered_by_id == users["agency_staff"].id
     assert db.session.scalar(select(Notification).where(Notification.user_id == users["observer"].id,
                                                         Notification.kind == "observer_note_answered"))
-    refused("note_already_answered", notes.answer, world["staff"], note.id, "again")
+    assert_refused("note_already_answered", notes.answer, world["staff"], note.id, "again")
 
 
 def test_another_agency_cannot_answer(world, accepted):
     go_live(world)
     note = write(world)
 
-    refused("note_wrong_agency", notes.answer, world["other_staff_actor"], note.id, "不是我们的")
-    refused("note_agency_only", notes.answer, world["coord"], note.id, "协调人不能代答")
-    refused("note_agency_only", notes.answer, world["obs"], note.id, "x")
+    assert_refused("note_wrong_agency", notes.answer, world["other_staff_actor"], note.id, "不是我们的")
+    assert_refused("note_agency_only", notes.answer, world["coord"], note.id, "协调人不能代答")
+    assert_refused("note_agency_only", notes.answer, world["obs"], note.id, "x")
 
 
 def test_coordinator_sets_the_deadline(world, accepted):
@@ -96,8 +96,8 @@ def test_coordinator_sets_the_deadline(world, accepted):
     run(notes.set_due, world["coord"], note.id, due)
 
     assert db.session.get(ObserverNote, note.id).answer_due.replace(microsecond=0) == due.replace(microsecond=0)
-    refused("note_due_invalid", notes.set_due, world["coord"], note.id, note.created_at - timedelta(days=1))
-    refused("observer_coordinator_only", notes.set_due, world["staff"], note.id, due)
+    assert_refused("note_due_invalid", notes.set_due, world["coord"], note.id, note.created_at - timedelta(days=1))
+    assert_refused("observer_coordinator_only", notes.set_due, world["staff"], note.id, due)
 
 
 def test_overdue_sweep_flags_once_and_notifies_agency_and_coordinators(world, accepted, users):

@@ -47,7 +47,7 @@ def votes() -> int:
     return db.session.scalar(select(func.count(Vote.id)))
 
 
-def refused(call, code: str, message: str) -> DomainError:
+def assert_refused(call, code: str, message: str) -> DomainError:
     """The call is refused with code and message, and the session is rolled back."""
     with pytest.raises(DomainError) as info:
         with unit_of_work():

@@ -14,7 +14,7 @@ from app.polls.jobs import open_and_close_polls
 from app.polls.models import Poll, Topic
 from app.scheduler import JOBS
 from tests import factories
-from tests.polls.conftest import make_poll, refused
+from tests.polls.conftest import make_poll, assert_refused
 
 
 def polls() -> int:
@@ -45,14 +45,14 @@ def test_the_coordinator_creates_a_draft_poll(world):
 ])
 def test_bad_poll_input_is_refused(world, overrides, code, message):
     before = polls()
-    refused(_create(world["actors"]["coordinator"], **overrides), code, message)
+    assert_refused(_create(world["actors"]["coordinator"], **overrides), code, message)
     assert polls() == before
 
 
 @pytest.mark.parametrize("role", ["public", "observer", "agency_staff"])
 def test_only_the_coordinator_creates_polls(world, role):
     before = polls()
-    refused(_create(world["actors"][role]), "coordinator_only", "")
+    assert_refused(_create(world["actors"][role]), "coordinator_only", "")
     assert polls() == before
 
 
@@ -64,7 +64,7 @@ def test_only_the_coordinator_creates_polls(world, role):
 ])
 def test_bad_topics_are_refused(world, kwargs, code, message):
     before = db.session.scalar(select(func.count(Topic.id)))
-    refused(lambda: services.add_topic(world["actors"]["coordinator"], world["poll"].id, now=clock.now(),
+    assert_refused(lambda: services.add_topic(world["actors"]["coordinator"], world["poll"].id, now=clock.now(),
                                        **kwargs), code, message)
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Topic.id))) == before
@@ -72,9 +72,9 @@ def test_bad_topics_are_refused(world, kwargs, code, message):
 
 def test_an_open_poll_keeps_its_rules(world):
     poll = world["poll"]
-    refused(lambda: services.update_poll(world["actors"]["coordinator"], poll.id, now=clock.now(),
+    assert_refused(lambda: services.update_poll(world["actors"]["coordinator"], poll.id, now=clock.now(),
                                          votes_per_person=5), "poll_field_locked", "Voting has started")
-    refused(lambda: services.update_poll(world["actors"]["coordinator"], poll.id, now=clock.now(),
+    assert_refused(lambda: services.update_poll(world["actors"]["coordinator"], poll.id, now=clock.now(),
                                          counts_visible=False), "poll_field_locked", "Voting has started")
     with unit_of_work():
         services.update_poll(world["actors"]["coordinator"], poll.id, now=clock.now(), title="改过的标题",
@@ -131,5 +131,5 @@ def test_a_poll_whose_time_passed_during_downtime_catches_up(app):
 def test_draft_polls_are_hidden_from_the_public(world):
     draft = make_poll("draft", domain=factories.domain())
     db.session.commit()
-    refused(lambda: services.get_poll(world["actors"]["public"], draft.id), "poll_not_found", "No such poll.")
+    assert_refused(lambda: services.get_poll(world["actors"]["public"], draft.id), "poll_not_found", "No such poll.")
     assert services.get_poll(world["actors"]["coordinator"], draft.id).id == draft.id

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.polls import proposals, queries, services
 from app.polls.models import Topic, Vote
-from tests.polls.conftest import make_poll, refused, votes
+from tests.polls.conftest import make_poll, assert_refused, votes
 
 
 def _propose(world, role="public", **overrides):
@@ -38,13 +38,13 @@ def test_a_proposal_is_pending_and_seen_only_by_its_proposer_and_the_coordinator
 
 def test_bad_proposals_are_refused(world):
     before = topics()
-    refused(_propose(world, title=""), "title_required", "Please enter the title.")
-    refused(_propose(world, title="长" * 81), "title_too_long", "at most 80 characters")
-    refused(_propose(world, domain_code="astrology"), "domain_unknown", "Unknown domain.")
-    refused(_propose(world, why=" "), "why_required", "Please say why this topic matters.")
+    assert_refused(_propose(world, title=""), "title_required", "Please enter the title.")
+    assert_refused(_propose(world, title="长" * 81), "title_too_long", "at most 80 characters")
+    assert_refused(_propose(world, domain_code="astrology"), "domain_unknown", "Unknown domain.")
+    assert_refused(_propose(world, why=" "), "why_required", "Please say why this topic matters.")
     world["poll"].proposals_open = False
     db.session.commit()
-    refused(_propose(world), "proposals_closed", "This poll does not take proposals.")
+    assert_refused(_propose(world), "proposals_closed", "This poll does not take proposals.")
     assert topics() == before
 
 
@@ -56,14 +56,14 @@ def test_approving_publishes_and_tells_the_proposer(world):
     assert topic.id in {t.id for t in queries.visible_topics(world["actors"]["observer"], world["poll"])}
     note = db.session.scalar(select(Notification).where(Notification.user_id == world["users"]["public"].id))
     assert note.kind == "topic.approved"
-    refused(lambda: proposals.approve(world["actors"]["coordinator"], world["poll"].id, topic.id, now=clock.now()),
+    assert_refused(lambda: proposals.approve(world["actors"]["coordinator"], world["poll"].id, topic.id, now=clock.now()),
             "topic_already_reviewed", "This proposal has already been reviewed.")
 
 
 def test_rejecting_needs_a_reason_that_the_proposer_sees(world):
     with unit_of_work():
         topic = _propose(world)()
-    refused(lambda: proposals.reject(world["actors"]["coordinator"], world["poll"].id, topic.id, reason="",
+    assert_refused(lambda: proposals.reject(world["actors"]["coordinator"], world["poll"].id, topic.id, reason="",
                                      now=clock.now()), "reason_required", "Please enter the reason.")
     with unit_of_work():
         proposals.reject(world["actors"]["coordinator"], world["poll"].id, topic.id, reason="与已有主题重复",
@@ -77,7 +77,7 @@ def test_rejecting_needs_a_reason_that_the_proposer_sees(world):
 def test_only_the_coordinator_reviews(world):
     with unit_of_work():
         topic = _propose(world)()
-    refused(lambda: proposals.approve(world["actors"]["public"], world["poll"].id, topic.id, now=clock.now()),
+    assert_refused(lambda: proposals.approve(world["actors"]["public"], world["poll"].id, topic.id, now=clock.now()),
             "coordinator_only", "")
     db.session.expire_all()
     assert topic.state == "pending"
@@ -101,7 +101,7 @@ def test_merging_carries_votes_over_without_double_votes(world):
     # the freed slot can be used again, never above the limit
     with unit_of_work():
         services.vote(actors["public"], poll.id, c, now=now)
-    refused(lambda: services.vote(actors["public"], poll.id, a, now=now), "topic_merged", "merged")
+    assert_refused(lambda: services.vote(actors["public"], poll.id, a, now=now), "topic_merged", "merged")
 
 
 def test_a_merged_proposal_tells_the_proposer(world):
@@ -117,11 +117,11 @@ def test_a_merged_proposal_tells_the_proposer(world):
 def test_merging_into_itself_or_a_pending_topic_is_refused(world):
     with unit_of_work():
         topic = _propose(world)()
-    refused(lambda: proposals.merge(world["actors"]["coordinator"], world["poll"].id, topic.id,
+    assert_refused(lambda: proposals.merge(world["actors"]["coordinator"], world["poll"].id, topic.id,
                                     into_topic_id=topic.id, now=clock.now()),
             "merge_target_invalid", "Merge into another approved topic of this poll.")
     other = make_poll(domain=db.session.get(Topic, world["topics"][0]).domain)
     db.session.commit()
-    refused(lambda: proposals.merge(world["actors"]["coordinator"], world["poll"].id, topic.id,
+    assert_refused(lambda: proposals.merge(world["actors"]["coordinator"], world["poll"].id, topic.id,
                                     into_topic_id=other.topics[0].id, now=clock.now()),
             "topic_not_found", "No such topic in this poll.")

@@ -12,7 +12,7 @@ from app.notifications.models import AuditLog, Notification
 from app.polls import decisions, proposals, queries, services, tallies
 from app.polls.models import OfflineTally
 from tests import factories
-from tests.polls.conftest import make_poll, refused
+from tests.polls.conftest import make_poll, assert_refused
 
 
 def _tally(world, topic=0, count=40, **overrides):
@@ -38,7 +38,7 @@ def test_results_show_online_offline_and_total(world):
 def test_tallies_are_audited_and_edits_need_a_reason(world):
     with unit_of_work():
         tally = _tally(world)()
-    refused(lambda: tallies.edit_tally(world["actors"]["coordinator"], world["poll"].id, tally.id, reason="",
+    assert_refused(lambda: tallies.edit_tally(world["actors"]["coordinator"], world["poll"].id, tally.id, reason="",
                                        count=50, now=clock.now()), "reason_required", "Please enter the reason.")
     db.session.expire_all()
     assert tally.count == 40
@@ -54,11 +54,11 @@ def test_tallies_are_audited_and_edits_need_a_reason(world):
 
 
 def test_bad_tallies_are_refused(world):
-    refused(_tally(world, count=-1), "count_invalid", "The count must be a whole number")
-    refused(_tally(world, source=""), "source_required", "Please enter the source.")
-    refused(_tally(world, collected_on=date.today() + timedelta(days=2)), "collected_on_future",
+    assert_refused(_tally(world, count=-1), "count_invalid", "The count must be a whole number")
+    assert_refused(_tally(world, source=""), "source_required", "Please enter the source.")
+    assert_refused(_tally(world, collected_on=date.today() + timedelta(days=2)), "collected_on_future",
             "The collection date cannot be in the future.")
-    refused(lambda: tallies.add_tally(world["actors"]["public"], world["poll"].id, topic_id=world["topics"][0],
+    assert_refused(lambda: tallies.add_tally(world["actors"]["public"], world["poll"].id, topic_id=world["topics"][0],
                                       source="x", collected_on=date.today(), count=1, now=clock.now()),
             "coordinator_only", "")
     assert db.session.scalar(select(func.count(OfflineTally.id))) == 0
@@ -76,14 +76,14 @@ def test_hidden_counts_stay_hidden_until_close(world):
     db.session.commit()
     shown = queries.results(poll).as_dict()
     assert shown["total"] == 1 and shown["topics"][0]["online"] == 1
-    refused(lambda: decisions.decide(world["actors"]["coordinator"], poll.id, topic_id=world["topics"][1],
+    assert_refused(lambda: decisions.decide(world["actors"]["coordinator"], poll.id, topic_id=world["topics"][1],
                                      now=clock.now()), "decision_reason_required", "not the most voted")
 
 
 def test_a_sealed_open_poll_cannot_be_decided_before_close(world):
     world["poll"].counts_visible = False
     db.session.commit()
-    refused(lambda: decisions.decide(world["actors"]["coordinator"], world["poll"].id,
+    assert_refused(lambda: decisions.decide(world["actors"]["coordinator"], world["poll"].id,
                                      topic_id=world["topics"][0], now=clock.now()), "poll_counts_sealed", "sealed")
 
 
@@ -97,7 +97,7 @@ def _votes_for_first(world):
 def test_choosing_a_topic_that_did_not_lead_needs_a_public_reason(world):
     _votes_for_first(world)
     coordinator, poll = world["actors"]["coordinator"], world["poll"]
-    refused(lambda: decisions.decide(coordinator, poll.id, topic_id=world["topics"][1], reason=" ",
+    assert_refused(lambda: decisions.decide(coordinator, poll.id, topic_id=world["topics"][1], reason=" ",
                                      now=clock.now()), "decision_reason_required",
             "This topic was not the most voted: please give a public reason for choosing it.")
     db.session.expire_all()
@@ -124,7 +124,7 @@ def test_deciding_the_leader_notifies_voters_and_the_proposer_once(world):
     db.session.commit()
     with unit_of_work():
         decisions.decide(world["actors"]["coordinator"], world["poll"].id, topic_id=proposed.id, now=clock.now())
-    refused(lambda: decisions.decide(world["actors"]["coordinator"], world["poll"].id, topic_id=proposed.id,
+    assert_refused(lambda: decisions.decide(world["actors"]["coordinator"], world["poll"].id, topic_id=proposed.id,
                                      now=clock.now()), "poll_decided", "already been decided")
     notified = db.session.scalars(select(Notification.user_id).where(Notification.kind == "poll.decided")).all()
     users = world["users"]
@@ -136,7 +136,7 @@ def test_the_episode_is_created_from_the_decision_and_linked_for_good(world):
     poll, coordinator = world["poll"], world["actors"]["coordinator"]
     agency = factories.agency()
     db.session.commit()
-    refused(lambda: decisions.create_episode_from_decision(
+    assert_refused(lambda: decisions.create_episode_from_decision(
         coordinator, poll.id, title="x", agency_ids=[agency.id], scheduled_start=clock.now() + timedelta(days=7),
         now=clock.now()), "poll_not_decided", "Decide the topic first.")
     with unit_of_work():
@@ -147,7 +147,7 @@ def test_the_episode_is_created_from_the_decision_and_linked_for_good(world):
             scheduled_start=clock.now() + timedelta(days=7), now=clock.now())
     assert (episode.state, episode.topic_id) == ("draft", world["topics"][0])
     assert queries.episode_of(poll).id == episode.id
-    refused(lambda: decisions.create_episode_from_decision(
+    assert_refused(lambda: decisions.create_episode_from_decision(
         coordinator, poll.id, title="again", agency_ids=[agency.id],
         scheduled_start=clock.now() + timedelta(days=7), now=clock.now()), "episode_exists", "already been created")
 
@@ -157,5 +157,5 @@ def test_a_draft_cannot_be_decided(app, users):
 
     poll = make_poll("draft")
     db.session.commit()
-    refused(lambda: decisions.decide(actor_for(users["coordinator"]), poll.id, topic_id=poll.topics[0].id,
+    assert_refused(lambda: decisions.decide(actor_for(users["coordinator"]), poll.id, topic_id=poll.topics[0].id,
                                      now=clock.now()), "poll_not_open", "never opened")

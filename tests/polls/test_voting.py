@@ -13,7 +13,7 @@ from app.extensions import db
 from app.polls import services
 from app.polls.models import Topic, Vote
 from tests import factories
-from tests.polls.conftest import make_poll, refused, votes
+from tests.polls.conftest import make_poll, assert_refused, votes
 
 
 def test_a_vote_takes_the_smallest_free_slot(world):
@@ -35,7 +35,7 @@ def test_voting_twice_for_one_topic_is_refused(world):
     actor, poll, topic = world["actors"]["public"], world["poll"], world["topics"][0]
     with unit_of_work():
         services.vote(actor, poll.id, topic, now=clock.now())
-    refused(lambda: services.vote(actor, poll.id, topic, now=clock.now()), "already_voted",
+    assert_refused(lambda: services.vote(actor, poll.id, topic, now=clock.now()), "already_voted",
             "You have already voted for this topic.")
     assert votes() == 1
 
@@ -45,7 +45,7 @@ def test_voting_above_the_limit_is_refused(world):
     for topic in topics[:2]:
         with unit_of_work():
             services.vote(actor, poll.id, topic, now=clock.now())
-    refused(lambda: services.vote(actor, poll.id, topics[2], now=clock.now()), "vote_limit_reached",
+    assert_refused(lambda: services.vote(actor, poll.id, topics[2], now=clock.now()), "vote_limit_reached",
             "You have used all 2 of your votes in this poll.")
     assert votes() == 2
 
@@ -55,11 +55,11 @@ def test_voting_before_the_window_is_refused(app, users):
     db.session.commit()
     actor = actor_for(users["public"])
     # a draft is invisible to the public: not found, not merely closed
-    refused(lambda: services.vote(actor, poll.id, poll.topics[0].id, now=clock.now()), "poll_not_found",
+    assert_refused(lambda: services.vote(actor, poll.id, poll.topics[0].id, now=clock.now()), "poll_not_found",
             "No such poll.")
     poll.state = "open"
     db.session.commit()
-    refused(lambda: services.vote(actor, poll.id, poll.topics[0].id, now=clock.now()), "poll_not_open",
+    assert_refused(lambda: services.vote(actor, poll.id, poll.topics[0].id, now=clock.now()), "poll_not_open",
             "This poll is not open for voting yet.")
     assert votes() == 0
 
@@ -67,7 +67,7 @@ def test_voting_before_the_window_is_refused(app, users):
 def test_voting_after_the_close_time_is_refused_even_before_the_sweep(world):
     actor, poll = world["actors"]["public"], world["poll"]
     later = poll.closes_at + timedelta(seconds=1)
-    refused(lambda: services.vote(actor, poll.id, world["topics"][0], now=later), "poll_closed",
+    assert_refused(lambda: services.vote(actor, poll.id, world["topics"][0], now=later), "poll_closed",
             "This poll is closed; votes are no longer accepted.")
     assert votes() == 0
 
@@ -78,7 +78,7 @@ def test_voting_on_a_closed_poll_is_refused(app, users, state):
     if state == "decided":
         poll.state, poll.decided_topic_id = "decided", poll.topics[0].id
     db.session.commit()
-    refused(lambda: services.vote(actor_for(users["public"]), poll.id, poll.topics[0].id, now=clock.now()),
+    assert_refused(lambda: services.vote(actor_for(users["public"]), poll.id, poll.topics[0].id, now=clock.now()),
             "poll_closed", "This poll is closed; votes are no longer accepted.")
     assert votes() == 0
 
@@ -94,7 +94,7 @@ def test_voting_for_a_topic_that_is_not_approved_is_refused(world, state, code, 
     topic.rejection_reason = "重复" if state == "rejected" else None
     topic.merged_into_id = world["topics"][1] if state == "merged" else None
     db.session.commit()
-    refused(lambda: services.vote(world["actors"]["public"], world["poll"].id, topic.id, now=clock.now()),
+    assert_refused(lambda: services.vote(world["actors"]["public"], world["poll"].id, topic.id, now=clock.now()),
             code, message)
     assert votes() == 0
 
@@ -110,7 +110,7 @@ def test_a_topic_of_another_poll_is_not_found(world):
 def test_anonymous_cannot_vote(world):
     from app.core.auth import ANONYMOUS
 
-    refused(lambda: services.vote(ANONYMOUS, world["poll"].id, world["topics"][0], now=clock.now()),
+    assert_refused(lambda: services.vote(ANONYMOUS, world["poll"].id, world["topics"][0], now=clock.now()),
             "login_required", "Please log in first.")
 
 
@@ -118,10 +118,10 @@ def test_withdraw_until_close_only(world):
     actor, poll, topic = world["actors"]["public"], world["poll"], world["topics"][0]
     with unit_of_work():
         services.vote(actor, poll.id, topic, now=clock.now())
-    refused(lambda: services.withdraw(actor, poll.id, topic, now=poll.closes_at), "poll_closed",
+    assert_refused(lambda: services.withdraw(actor, poll.id, topic, now=poll.closes_at), "poll_closed",
             "This poll is closed")
     assert votes() == 1
-    refused(lambda: services.withdraw(actor, poll.id, world["topics"][1], now=clock.now()), "vote_not_found",
+    assert_refused(lambda: services.withdraw(actor, poll.id, world["topics"][1], now=clock.now()), "vote_not_found",
             "You have not voted for this topic.")
     with unit_of_work():
         services.withdraw(actor, poll.id, topic, now=clock.now())
