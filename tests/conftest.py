@@ -110,6 +110,9 @@ def app(_app):
     from app.extensions import limiter
 
     limiter.reset()
+    from app.core import ratelimit
+
+    ratelimit.reset()
 
 
 @pytest.fixture

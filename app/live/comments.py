@@ -13,7 +13,8 @@ from app.accounts.models import User
 from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound, RateLimited, ValidationFailed
 from app.episodes.models import Episode
-from app.extensions import db, limiter
+from app.core import ratelimit
+from app.extensions import db
 from app.live import broadcast
 from app.live.access import is_host, may_answer, require_host, visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment, EpisodeMute, LiveNote, QuestionUpvote
@@ -41,9 +42,7 @@ def clean_body(body: object, max_length: int = COMMENT_MAX_LENGTH) -> str:
 
 
 def _rate_limit(key: str, who: str, setting: str) -> None:
-    from limits import parse
-
-    if not limiter.limiter.hit(parse(current_app.config[setting]), "live-comment", key, who):
+    if not ratelimit.hit(current_app.config[setting], f"live-comment-{who}", key):
         raise RateLimited(_l("You are commenting too fast. Please wait a moment."), code="comment_rate_limited")
 
 

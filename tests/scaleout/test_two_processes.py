@@ -156,6 +156,7 @@ def test_sigkill_loses_no_acknowledged_comment_and_viewers_resume_elsewhere(clus
     finally:
         resumed.close()
         on_b.close()
+        cluster.start_web("b")  # back to two processes for the tests that follow
 
 
 def test_a_follow_up_published_by_the_scheduler_reaches_viewers_on_both_processes(cluster):
