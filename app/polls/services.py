@@ -57,16 +57,22 @@ def get_topic(poll: Poll, topic_id: Any) -> Topic:
     return topic
 
 
+#: How a field is named in messages (the code keeps the English field name).
+FIELD_LABELS = {"title": _l("title"), "description": _l("description"), "reason": _l("reason"),
+                "source": _l("source")}
+
+
 def clean_text(value: Any, *, field: str, max_len: int, required: bool = True) -> str:
     """Strip a text field; refuse it empty (when required) or over-long."""
+    code, field = field, FIELD_LABELS.get(field, field)
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
-        raise ValidationFailed(_l("%(field)s must be text.", field=field), code=f"{field}_invalid")
+        raise ValidationFailed(_l("%(field)s must be text.", field=field), code=f"{code}_invalid")
     if required and not text:
-        raise ValidationFailed(_l("Please enter the %(field)s.", field=field), code=f"{field}_required")
+        raise ValidationFailed(_l("Please enter the %(field)s.", field=field), code=f"{code}_required")
     if len(text) > max_len:
         raise ValidationFailed(_l("The %(field)s may have at most %(n)s characters.", field=field, n=max_len),
-                               code=f"{field}_too_long")
+                               code=f"{code}_too_long")
     return text
 
 
