@@ -1,20 +1,16 @@
 """Cover images: checked and re-encoded with Pillow (no EXIF survives), stored under instance/uploads/."""
 from __future__ import annotations
 
-import io
 import secrets
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.core import images
 from app.core.errors import ValidationFailed
 
-#: Largest accepted upload, and the pixel limits before and after re-encoding.
-MAX_BYTES = 5 * 1024 * 1024
-MAX_INPUT_PIXELS = 40_000_000
-MAX_SIDE = 1600
+MAX_BYTES = images.MAX_BYTES
 MIN_SIDE = 200
 FORMATS = ("JPEG", "PNG", "WEBP")
 SUBDIR = "covers"
@@ -31,34 +27,22 @@ def _fail(message) -> ValidationFailed:
     return ValidationFailed(message, code="episode_cover_invalid", details={"fields": {"cover": [str(message)]}})
 
 
+_MESSAGES = {
+    "empty": _l("Choose an image file."),
+    "too_large": _l("The image may be at most 5 MB."),
+    "format": _l("The cover must be a JPEG, PNG or WebP image."),
+    "pixels": _l("The image has too many pixels."),
+    "too_small": _l("The image must be at least 200 pixels wide and high."),
+}
+
+
 def reencode(data: bytes) -> bytes:
     """Validate an uploaded image and return it as a fresh JPEG (at most 1600 px wide or high, no metadata)."""
-    if not data:
-        raise _fail(_l("Choose an image file."))
-    if len(data) > MAX_BYTES:
-        raise _fail(_l("The image may be at most 5 MB."))
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in FORMATS:
-                raise _fail(_l("The cover must be a JPEG, PNG or WebP image."))
-            width, height = probe.size
-            if width * height > MAX_INPUT_PIXELS:
-                raise _fail(_l("The image has too many pixels."))
-            if min(width, height) < MIN_SIDE:
-                raise _fail(_l("The image must be at least 200 pixels wide and high."))
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the visible orientation, then drop EXIF
-            image = image.convert("RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=85, optimize=True)
-    except ValidationFailed:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise _fail(_l("The file is not an image we can read.")) from None
-    return out.getvalue()
+        image = images.open_checked(data, formats=FORMATS, min_side=MIN_SIDE)
+    except images.ImageProblem as problem:
+        raise _fail(_MESSAGES.get(problem.reason, _l("The file is not an image we can read."))) from None
+    return images.encode(image, keep_alpha=False)[0]
 
 
 def store(data: bytes) -> str:

@@ -1,7 +1,6 @@
 """Live notes (图文讲解) and the legal-basis catalogue (以案释法)."""
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core import images
 from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -20,8 +20,7 @@ from app.live.models import LegalBasis, LiveNote
 from app.notifications.services import audit
 
 NOTE_MAX_LENGTH = 2000
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 
 def image_dir() -> Path:
@@ -32,23 +31,18 @@ def image_dir() -> Path:
 
 
 def save_note_image(data: bytes) -> str:
-    """Validate an uploaded image with Pillow and store it; returns its file name."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not data:
-        raise ValidationFailed(_l("The image is empty."), code="note_image_invalid")
-    if len(data) > IMAGE_MAX_BYTES:
-        raise ValidationFailed(_l("The image is larger than 5 MB."), code="note_image_too_large")
+    """Validate an uploaded image, re-encode it without metadata and store it; returns its file name."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationFailed(_l("The file is not a JPEG, PNG, WebP or GIF image."), code="note_image_invalid")
-    if kind not in IMAGE_FORMATS:
-        raise ValidationFailed(_l("The file is not a JPEG, PNG, WebP or GIF image."), code="note_image_invalid")
-    name = f"{secrets.token_hex(12)}.{IMAGE_FORMATS[kind]}"
-    (image_dir() / name).write_bytes(data)
+        encoded, ext = images.encode(images.open_checked(data, formats=IMAGE_FORMATS), keep_png=True)
+    except images.ImageProblem as problem:
+        if problem.reason == "too_large":
+            raise ValidationFailed(_l("The image is larger than 5 MB."), code="note_image_too_large") from None
+        if problem.reason == "empty":
+            raise ValidationFailed(_l("The image is empty."), code="note_image_invalid") from None
+        raise ValidationFailed(_l("The file is not a JPEG, PNG, WebP or GIF image."),
+                               code="note_image_invalid") from None
+    name = f"{secrets.token_hex(12)}.{ext}"
+    (image_dir() / name).write_bytes(encoded)
     return name
 
 
