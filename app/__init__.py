@@ -21,6 +21,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     # One line per sweep run every 30 s drowns the server log; keep APScheduler's warnings only.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
+    from app.core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -41,8 +44,12 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _fit_engine_options(app: Flask) -> None:
-    """Drop pool sizing for in-memory SQLite, whose single-connection pool takes none."""
+    """Fit the pool options to the engine: no pre-ping on SQLite, no pool sizing in memory."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # A local file never drops a connection: no "SELECT 1" before every checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "pool_pre_ping": False}
     if uri in ("sqlite://", "sqlite:///:memory:"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         for key in ("pool_size", "max_overflow", "pool_timeout"):

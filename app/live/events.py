@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import Namespace, join_room, leave_room
 
 from app.core import clock
-from app.core.auth import current_actor
+from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
 from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from app.core.sockets import MAX_ID, acked, require_int
@@ -29,6 +29,9 @@ __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespac
 MAX_LIKES_PER_MESSAGE = 50
 _buckets: dict[str, likes.TapBucket] = {}
 _like_cache: dict[int, tuple[str, int, float]] = {}
+#: Who is behind each connection, re-read from the session at most every ACTOR_TTL seconds.
+_actors: dict[str, tuple[Actor, float]] = {}
+ACTOR_TTL = 2.0
 _cache_lock = threading.Lock()
 
 
@@ -49,6 +52,7 @@ class LiveNamespace(Namespace):
         """Stop counting the connection in its rooms."""
         sid = request.sid
         _buckets.pop(sid, None)
+        _actors.pop(sid, None)
         for episode_id, current in presence.disconnect(sid).items():
             broadcast.put_latest(episode_id, "viewers", current)
 
@@ -121,6 +125,21 @@ class LiveNamespace(Namespace):
         return _slow_mode(payload)
 
 
+def _actor() -> Actor:
+    """The actor of this event, cached per connection for ACTOR_TTL seconds.
+
+    Loading the user for every comment of a busy room cost a query each; bans and mutes are
+    still checked against the database on every comment (app/live/comments.py).
+    """
+    sid, now = request.sid, time.monotonic()
+    cached = _actors.get(sid)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    actor = current_actor()
+    _actors[sid] = (actor, now + ACTOR_TTL)
+    return actor
+
+
 def _reason(payload: object) -> str:
     value = payload.get("reason", "") if isinstance(payload, dict) else ""
     return value if isinstance(value, str) else ""
@@ -144,7 +163,7 @@ def _join(payload: dict) -> dict:
                                  or not 0 <= last_seq <= MAX_ID):
         raise ValidationFailed(_l("The field %(field)s must be a positive whole number.", field="last_seq"),
                                code="bad_payload", details={"field": "last_seq"})
-    actor = current_actor()
+    actor = _actor()
     episode = visible_episode(actor, episode_id)
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
@@ -182,11 +201,11 @@ def _leave(payload: dict) -> dict:
 def _comment(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     with unit_of_work():
-        comment = comments.post_comment(current_actor(), episode_id, payload.get("body"),
+        comment = comments.post_comment(_actor(), episode_id, payload.get("body"),
                                         kind=payload.get("kind", "comment"), now=clock.now(),
                                         ip=request.remote_addr)
         result = {"id": comment.id, "seq": comment.seq, "state": comment.state}
-    if comment.state == "held":
+    if result["state"] == "held":  # not comment.state: after the commit that would reload the row
         result["message"] = str(_l("Your comment awaits review by a moderator."))
     return result
 
@@ -233,7 +252,7 @@ def _with_comment(payload, action, result) -> dict:
     def run(data: dict) -> dict:
         comment_id = require_int(data, "comment_id")
         with unit_of_work():
-            comment = action(current_actor(), comment_id, clock.now())
+            comment = action(_actor(), comment_id, clock.now())
             out = {"id": comment.id, **result(comment)}
         return out
     return run(payload)
@@ -243,7 +262,7 @@ def _with_comment(payload, action, result) -> dict:
 def _answer(payload: dict) -> dict:
     comment_id = require_int(payload, "comment_id")
     with unit_of_work():
-        comment = comments.answer(current_actor(), comment_id, payload.get("body"), now=clock.now())
+        comment = comments.answer(_actor(), comment_id, payload.get("body"), now=clock.now())
         return {"id": comment.id}
 
 
@@ -252,13 +271,13 @@ def _pin(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     comment_id, note_id = _optional_int(payload, "comment_id"), _optional_int(payload, "note_id")
     with unit_of_work():
-        episode = comments.pin(current_actor(), episode_id, comment_id=comment_id, note_id=note_id, now=clock.now())
+        episode = comments.pin(_actor(), episode_id, comment_id=comment_id, note_id=note_id, now=clock.now())
         return {"pinned_comment_id": episode.pinned_comment_id, "pinned_note_id": episode.pinned_note_id}
 
 
 @acked
 def _held(payload: dict) -> dict:
-    rows = moderation.held(current_actor(), require_int(payload, "episode_id"))
+    rows = moderation.held(_actor(), require_int(payload, "episode_id"))
     return {"comments": [{**broadcast.comment_item(c), "user_id": c.user_id} for c in rows]}
 
 
@@ -268,7 +287,7 @@ def _user_action(payload, name: str) -> dict:
 
 def _run_user_action(payload: dict, name: str) -> dict:
     user_id = require_int(payload, "user_id")
-    actor, now = current_actor(), clock.now()
+    actor, now = _actor(), clock.now()
     with unit_of_work():
         if name in ("mute", "unmute"):
             episode_id = require_int(payload, "episode_id")
@@ -287,13 +306,14 @@ def _run_user_action(payload: dict, name: str) -> dict:
 def _slow_mode(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     with unit_of_work():
-        episode = moderation.set_slow_mode(current_actor(), episode_id, payload.get("seconds"), now=clock.now())
+        episode = moderation.set_slow_mode(_actor(), episode_id, payload.get("seconds"), now=clock.now())
         return {"seconds": episode.slow_mode_seconds}
 
 
 def reset_state() -> None:
     """Forget per-connection buckets and cached episode states (tests)."""
     _buckets.clear()
+    _actors.clear()
     with _cache_lock:
         _like_cache.clear()
 

@@ -22,6 +22,8 @@ class Comment(CreatedAt, db.Model):
     __tablename__ = "comments"
     __table_args__ = (
         UniqueConstraint("episode_id", "seq", name="uq_comments_episode_seq"),
+        # Published comments of an episode in seq order, counted and paged without reading rows.
+        Index("ix_comments_episode_state_seq", "episode_id", "state", "seq"),
         in_check("kind", COMMENT_KINDS, "kind"),
         in_check("state", COMMENT_STATES, "state"),
         CheckConstraint("seq >= 1", name="seq_positive"),

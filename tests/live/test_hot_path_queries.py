@@ -48,3 +48,21 @@ def test_visible_episode_still_hides_drafts_from_the_public(app, live):
     db.session.commit()
     with pytest.raises(NotFound):
         visible_episode(ANONYMOUS, draft.id)
+
+
+def test_a_comment_costs_four_statements_and_still_names_its_author(app, live, login_as):
+    """Episode, author (ban + mute in one query), seq, insert: no user reload, no re-read after commit."""
+    from tests.live.conftest import flush, items, sock
+
+    episode_id = live.id
+    writer, viewer = sock(app, login_as("public")), sock(app)
+    viewer.emit("join", {"episode_id": episode_id}, namespace="/live", callback=True)
+    writer.emit("comment", {"episode_id": episode_id, "body": "first"}, namespace="/live", callback=True)
+    with counting() as seen:
+        ack = writer.emit("comment", {"episode_id": episode_id, "body": "second"}, namespace="/live", callback=True)
+    assert ack["ok"] and ack["state"] == "published"
+    assert len(seen) == 4, seen
+    flush()
+    said = [i for i in items(viewer) if i["type"] == "comment"]
+    assert [i["body"] for i in said] == ["first", "second"]
+    assert said[-1]["author"] and said[-1]["author_role"] == "public"
