@@ -99,6 +99,13 @@ def sample(pid: int) -> ProcSample:
     return ProcSample(time.monotonic(), cpu, rss, wait)
 
 
+def sample_all(pids: list[int]) -> ProcSample:
+    """One sample summed over several server processes (CPU seconds, RSS, run-queue wait)."""
+    parts = [sample(pid) for pid in pids]
+    return ProcSample(time.monotonic(), sum(p.cpu_s for p in parts), sum(p.rss_mb for p in parts),
+                      sum(p.wait_s for p in parts))
+
+
 def wait_percent(a: ProcSample, b: ProcSample) -> float:
     """Time runnable but not running between two samples, in % of wall time (CPU stolen by others)."""
     return round(100 * (b.wait_s - a.wait_s) / max(b.at - a.at, 1e-9), 1)
@@ -155,14 +162,14 @@ class Server:
 
     def start(self, cpu: str | None) -> None:
         """Start the server pinned to cpu and wait for /healthz."""
-        log = open(Path(self.instance) / "server.log", "ab")  # noqa: SIM115
+        log = open(Path(self.instance) / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(pinned(cpu, [PYTHON, "wsgi.py"]), cwd=ROOT, env=self.env(),
                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         preexec_fn=raise_nofile)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: see {self.instance}/server.log")
+                raise RuntimeError(f"server exited: see {self.instance}/server-{self.port}.log")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -182,7 +189,7 @@ class Server:
 
     def log_tail(self, n: int = 3000) -> str:
         try:
-            return (Path(self.instance) / "server.log").read_text(errors="replace")[-n:]
+            return (Path(self.instance) / f"server-{self.port}.log").read_text(errors="replace")[-n:]
         except OSError:
             return ""
 
@@ -230,3 +237,11 @@ def expect_line(proc: subprocess.Popen, prefix: str, timeout: float = 900) -> st
             return line[len(prefix):].strip()
         sys.stderr.write("  swarm: " + line)
     raise RuntimeError(f"timeout waiting for {prefix}")
+
+
+def py_spy(pid: int, path: str, seconds: float) -> subprocess.Popen:
+    """Sample the server's stacks for `seconds` with py-spy (collapsed stacks, for flame graphs)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "250",
+                             "-f", "raw", "-o", path, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -90,32 +90,45 @@ def main() -> None:
     parser.add_argument("--message-queue")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the server (e.g. LIVE_FLUSH_INTERVAL=0.5)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes sharing the database (use --message-queue redis://… with 2+); "
+                        "viewers are split evenly, commenters post to the first")
+    parser.add_argument("--server-cpus", help="comma-separated CPUs for the server processes "
+                        "(default: all on the first CPU, the load generator on the second)")
     parser.add_argument("--json", help="also write the report here")
+    parser.add_argument("--py-spy", metavar="PATH", help="profile the server during the load phase "
+                        "(py-spy raw/collapsed stacks; `pip install py-spy` first)")
     args = parser.parse_args()
 
     common.raise_nofile()
     server_cpu, client_cpu = common.cores()
     server = common.Server(args.database_url, args.redis_url, args.message_queue,
                            dict(kv.split("=", 1) for kv in args.server_env))
+    # Further processes share the first one's instance dir: the same database and SECRET_KEY.
+    servers = [server] + [common.Server(args.database_url, args.redis_url, args.message_queue, server.extra_env,
+                                        instance=server.instance) for _ in range(args.processes - 1)]
+    cpus = (args.server_cpus or "").split(",") if args.server_cpus else [server_cpu] * args.processes
     report: dict = {"benchmark": "live comments", "viewers": args.viewers, "rate": args.rate,
                     "seconds": args.seconds, "commenters": args.commenters, "clients": args.clients,
-                    "server_env": args.server_env,
-                    "engine": server.engine, "pinning": {"server_cpu": server_cpu, "client_cpu": client_cpu},
+                    "server_env": args.server_env, "processes": args.processes,
+                    "message_queue": bool(args.message_queue),
+                    "engine": server.engine, "pinning": {"server_cpus": cpus, "client_cpu": client_cpu},
                     "machine_before": common.machine(), "instance": server.instance}
     procs = []
     try:
         data = server.task("setup", "--commenters", str(args.commenters))
         episode = data["episode_id"]
-        server.start(server_cpu)
-        pid = server.process.pid
+        for proc_server, cpu in zip(servers, cpus * args.processes):
+            proc_server.start(cpu)
+        pids = [s.process.pid for s in servers]
         cookies = [common.login(server.url, name) for name in data["usernames"][:args.commenters]]
-        before = common.sample(pid)
-        split = [args.viewers // args.clients + (1 if i < args.viewers % args.clients else 0)
-                 for i in range(args.clients)]
+        before = common.sample_all(pids)
+        clients = max(args.clients, args.processes)  # each load-generator process talks to one server
+        split = [args.viewers // clients + (1 if i < args.viewers % clients else 0) for i in range(clients)]
         started = time.monotonic()
         for i, n in enumerate(split):
             procs.append(common.spawn_swarm(client_cpu, {
-                "mode": "comments", "port": server.port, "episode_id": episode, "viewers": n,
+                "mode": "comments", "port": servers[i % len(servers)].port, "episode_id": episode, "viewers": n,
                 "sample_every": max(1, args.viewers // args.sample), "concurrency": args.concurrency,
                 "commenter_cookies": cookies if i == 0 else [], "rate": args.rate, "seconds": args.seconds,
                 "drain": args.drain, "result_path": f"{server.instance}/swarm{i}.json"}))
@@ -123,7 +136,7 @@ def main() -> None:
         report["connect_s"] = round(time.monotonic() - started, 1)
         report["connected"] = ready
         time.sleep(2)  # let the joins' viewer-count batches settle
-        joined = common.sample(pid)
+        joined = common.sample_all(pids)
         report["server_rss_mb_idle"] = round(before.rss_mb, 1)
         report["server_rss_mb_joined"] = round(joined.rss_mb, 1)
         connected = sum(r["viewers"] for r in ready)
@@ -133,17 +146,20 @@ def main() -> None:
             p.stdin.write(f"GO {go}\n")
             p.stdin.flush()
         time.sleep(max(0.0, go - time.time()))
-        s0, per_second = common.sample(pid), []
+        spy = common.py_spy(pids[0], args.py_spy, args.seconds) if args.py_spy else None
+        s0, per_second = common.sample_all(pids), []
         prev = s0
         while time.time() < go + args.seconds:
             time.sleep(1.0)
-            cur = common.sample(pid)
+            cur = common.sample_all(pids)
             per_second.append(common.cpu_percent(prev, cur))
             prev = cur
         report["server_cpu_pct"] = common.cpu_percent(s0, prev)
         report["server_cpu_wait_pct"] = common.wait_percent(s0, prev)
         report["server_cpu_pct_max_1s"] = max(per_second) if per_second else None
         report["server_rss_mb_end"] = round(prev.rss_mb, 1)
+        if spy:
+            spy.wait(60)
         for p in procs:
             common.expect_line(p, "DONE", timeout=120)
             p.wait(30)
@@ -151,6 +167,7 @@ def main() -> None:
         report["client_cpu_pct"] = [r["client_cpu_pct"] for r in results]
         report["viewers_dropped"] = sum(r["viewers_dropped"] for r in results)
         report["batches_distinct"] = max(r["batches_distinct"] for r in results)
+        report["out_of_order"] = sum(r.get("out_of_order", 0) for r in results)
         verify = server.task("verify", "--episode", str(episode))
         report.update(analyse(results, verify, split))
         report["like_count"], report["peak_viewers"] = verify["like_count"], verify["peak_viewers"]
@@ -158,14 +175,15 @@ def main() -> None:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-        server.stop()
+        for proc_server in servers:
+            proc_server.stop()
     report["machine_after"] = common.machine()
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     if args.json:
         Path(args.json).write_text(text)
     ok = (report.get("acked_not_persisted") == 0 and report.get("acked_not_delivered") == 0
-          and report.get("every_viewer_got_every_seq_once"))
+          and report.get("every_viewer_got_every_seq_once") and report.get("out_of_order") == 0)
     sys.exit(0 if ok else 1)
 
 

@@ -56,6 +56,9 @@ class Collector:
         self.sample_every = max(1, sample_every)
         self.records: dict[bytes, Record] = {}
         self.other = Counter()
+        #: Per viewer, the highest comment seq received so far: a batch starting at or below it is out of order.
+        self.last_seq: dict[int, int] = {}
+        self.out_of_order = 0
 
     def on_event(self, conn, payload: bytes, now: float) -> None:
         if not payload.startswith(BATCH):
@@ -65,6 +68,9 @@ class Collector:
         if rec is None:
             rec = self.records[payload] = Record(payload)
         if rec.seqs:
+            if rec.seqs[0] <= self.last_seq.get(conn.tag, 0) or rec.seqs != sorted(rec.seqs):
+                self.out_of_order += 1
+            self.last_seq[conn.tag] = rec.seqs[-1]
             rec.receipts += 1
             rec.viewers.add(conn.tag)
             if conn.tag % self.sample_every == 0:
@@ -218,6 +224,7 @@ async def main() -> None:
                       for r in collector.records.values() if r.seqs]
     out["batches_distinct"] = len(collector.records)
     out["other_events"] = dict(collector.other)
+    out["out_of_order"] = collector.out_of_order
     Path(cfg["result_path"]).write_text(json.dumps(out))
     for conn in viewers + commenters + tappers:
         conn.close()
