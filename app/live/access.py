@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from app.core.auth import Actor, require_login
-from app.core.errors import NotAllowed, NotFound
+from app.core.errors import Conflict, NotAllowed, NotFound
 from app.episodes.models import Episode
 from app.episodes.queries import visible_episodes
 from app.extensions import db
@@ -18,6 +18,18 @@ def visible_episode(actor: Actor, episode_id: int) -> Episode:
     episode = db.session.scalar(visible_episodes(actor, eager=False).where(Episode.id == episode_id))
     if episode is None:
         raise NotFound(_l("No such episode."), code="episode_not_found")
+    return episode
+
+
+def live_episode(actor: Actor, episode_id: int) -> Episode:
+    """The episode if it is live (every live episode is public), else the refusal that fits.
+
+    A primary-key get, the cheapest load there is: this runs for every comment.
+    """
+    episode = db.session.get(Episode, episode_id)
+    if episode is None or episode.state != "live":
+        visible_episode(actor, episode_id)  # not found (or a draft the actor may not see)
+        raise Conflict(_l("Comments are open only while the episode is live."), code="episode_not_live")
     return episode
 
 
