@@ -96,6 +96,9 @@ class Config:
     # --- the live room (app/live) ---
     #: Seconds between two batched fan-out messages to one room.
     LIVE_FLUSH_INTERVAL = float(os.environ.get("LIVE_FLUSH_INTERVAL", "0.25"))
+    #: Seconds between batches that carry only counts (viewers, likes) in one room: a join or
+    #: like storm in a room of thousands would otherwise cost a frame per viewer every flush.
+    LIVE_COUNTS_INTERVAL = float(os.environ.get("LIVE_COUNTS_INTERVAL", "1.0"))
     #: Seconds between two writes of the like counters to the database (one UPDATE per episode).
     LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
     #: Like taps one connection may send per second.

@@ -30,3 +30,24 @@ def test_latest_values_replace_older_ones():
         batcher.put("poll:3", "likes", total)
     batcher.flush(socketio)
     assert socketio.sent == [("batch", {"likes": 12}, "poll:3", "/live")]
+
+
+def test_counts_alone_go_out_at_most_every_latest_every_but_ride_along_with_items():
+    now = [100.0]
+    batcher, socketio = Batcher("batch", "/live", latest_every=1.0, clock=lambda: now[0]), _Recorder()
+    batcher.put("episode:1", "viewers", 10)
+    batcher.flush(socketio)
+    batcher.put("episode:1", "viewers", 11)
+    now[0] += 0.25
+    assert batcher.flush(socketio) == 0  # a count alone, 0.25 s after the last: held
+    batcher.put("episode:1", "viewers", 12)
+    now[0] += 0.25
+    batcher.add("episode:1", {"seq": 1})
+    batcher.flush(socketio)  # an item goes out at once, with the newest count
+    now[0] += 0.25
+    batcher.put("episode:1", "likes", 3)
+    assert batcher.flush(socketio) == 0
+    now[0] += 1.0
+    batcher.flush(socketio)
+    assert [payload for _, payload, _, _ in socketio.sent] == [
+        {"viewers": 10}, {"viewers": 12, "items": [{"seq": 1}]}, {"likes": 3}]

@@ -4,22 +4,28 @@ One emit per comment per viewer melts a server at a few thousand viewers; one em
 per room per 250 ms holds them. Producers call `add(room, item)` after their commit;
 a background task flushes each room's buffer as a single event `{items: [...]}`.
 For values where only the latest matters (counts), `put(room, key, value)` keeps the
-last value per key.
+last value per key. With `latest_every`, counts that change alone (a join storm, a like
+storm) go out at most that often per room; they still ride along with every batch of items.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 
 class Batcher:
     """Per-room buffers flushed as one event each interval."""
 
-    def __init__(self, event: str, namespace: str, interval: float = 0.25) -> None:
+    def __init__(self, event: str, namespace: str, interval: float = 0.25, latest_every: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.event = event
         self.namespace = namespace
         self.interval = interval
+        self.latest_every = latest_every
+        self._clock = clock
+        self._latest_sent: dict[str, float] = {}
         self._items: dict[str, list[Any]] = defaultdict(list)
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
         self._lock = threading.Lock()
@@ -36,17 +42,32 @@ class Batcher:
             self._latest[room][key] = value
 
     def drain(self) -> dict[str, dict[str, Any]]:
-        """Take every room's pending batch: {room: {"items": [...], **latest}}."""
+        """Take every room's pending batch: {room: {"items": [...], **latest}}.
+
+        A room with only latest values, sent less than `latest_every` ago, keeps them for later.
+        """
+        now = self._clock()
+        batches: dict[str, dict[str, Any]] = {}
         with self._lock:
             items, latest = self._items, self._latest
             self._items, self._latest = defaultdict(list), defaultdict(dict)
-        batches: dict[str, dict[str, Any]] = {}
-        for room in set(items) | set(latest):
-            batch: dict[str, Any] = dict(latest.get(room, {}))
-            if items.get(room):
-                batch["items"] = items[room]
-            batches[room] = batch
+            for room in set(items) | set(latest):
+                if not items.get(room) and now - self._latest_sent.get(room, -1e18) < self.latest_every:
+                    self._latest[room] = latest[room]
+                    continue
+                batch: dict[str, Any] = dict(latest.get(room, {}))
+                if items.get(room):
+                    batch["items"] = items[room]
+                if latest.get(room):
+                    self._latest_sent[room] = now
+                batches[room] = batch
         return batches
+
+    def reset(self) -> None:
+        """Forget everything pending and when counts were last sent (tests)."""
+        with self._lock:
+            self._items, self._latest = defaultdict(list), defaultdict(dict)
+            self._latest_sent.clear()
 
     def flush(self, socketio) -> int:
         """Emit each pending batch once; returns the number of events sent."""

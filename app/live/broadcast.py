@@ -20,7 +20,7 @@ NAMESPACE = "/live"
 EVENT = "batch"
 
 #: The process's one batcher for the /live namespace.
-batcher = Batcher(EVENT, NAMESPACE, interval=0.25)
+batcher = Batcher(EVENT, NAMESPACE, interval=0.25, latest_every=1.0)
 _started = threading.Event()
 
 
@@ -89,6 +89,7 @@ def start_background(app: Flask, socketio) -> None:
         return
     _started.set()
     batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.25))
+    batcher.latest_every = float(app.config.get("LIVE_COUNTS_INTERVAL", 1.0))
     batcher.start(socketio)
     from app.live.likes import flush_loop
 
