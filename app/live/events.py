@@ -168,12 +168,6 @@ def _join(payload: dict) -> dict:
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
     current, new = presence.join(episode.id, sid)
-    if new and episode.state == "live":
-        from app.episodes.services import record_viewer
-
-        key = presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid)
-        with unit_of_work():
-            record_viewer(episode.id, key, clock.now())
     broadcast.put_latest(episode.id, "viewers", current)
     from app.extensions import socketio
 
@@ -186,6 +180,12 @@ def _join(payload: dict) -> dict:
            "pinned": comments.pinned_item(episode)}
     if last_seq:
         ack["hidden"] = comments.hidden_since(episode.id, last_seq)
+    if new and episode.state == "live":  # last: after this commit the episode would reload
+        from app.episodes.services import record_viewer
+
+        key = presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid)
+        with unit_of_work():
+            record_viewer(episode.id, key, clock.now())
     return ack
 
 
