@@ -139,7 +139,9 @@ class Server:
     def env(self, async_mode: str = "gevent") -> dict:
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "SOCKETIO_MESSAGE_QUEUE")}
-        env.update({"ZHIBO_ENV": "development", "ZHIBO_ASYNC": async_mode, "ZHIBO_INSTANCE_DIR": self.instance,
+        # The production configuration, as deployed (no debug middleware, compact JSON), except
+        # that cookies travel over plain HTTP on loopback.
+        env.update({"ZHIBO_ENV": "production", "SESSION_COOKIE_SECURE": "false", "ZHIBO_ASYNC": async_mode, "ZHIBO_INSTANCE_DIR": self.instance,
                     "SECRET_KEY": "bench-secret-" + Path(self.instance).name, "HOST": "127.0.0.1",
                     "PORT": str(self.port), "FLASK_APP": "wsgi:app", "PYTHONUNBUFFERED": "1",
                     "SCHEDULER_MODE": "off",
