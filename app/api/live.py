@@ -28,6 +28,8 @@ class LiveCommentSchema(Schema):
     body = fields.String()
     author = fields.Function(lambda c: c.user.display_name if c.user else "")
     author_role = fields.Function(lambda c: c.user.role if c.user else "public")
+    observer_kind = fields.String(allow_none=True, metadata={
+        "description": "The author's observer kind (deputy, cppcc, expert, citizen, supervisor) or null"})
     offset_seconds = fields.Integer(allow_none=True, metadata={"description": "Seconds from the live start"})
     upvotes = fields.Integer()
     state = fields.String(metadata={"description": "published, or held when the word filter caught it"})

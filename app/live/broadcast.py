@@ -62,7 +62,8 @@ def comment_item(comment) -> dict:
         "type": "comment", "id": comment.id, "seq": comment.seq, "kind": comment.kind,
         "body": comment.body, "author": user.display_name if user else "",
         "author_role": user.role if user else "public",
-        "observer_kind": observer_kind_of(user),  # deputy/cppcc/expert/citizen/supervisor or None
+        # deputy/cppcc/expert/citizen/supervisor or None; loaded with history, looked up otherwise
+        "observer_kind": comment.observer_kind or observer_kind_of(user),
         "offset": comment.offset_seconds, "upvotes": comment.upvotes,
         "answer": comment.answer_body, "answered": comment.answer_body is not None,
         "at": comment.created_at.isoformat() if comment.created_at else None,

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 
 from app.accounts.models import User
 from app.core.auth import Actor, require_login
@@ -105,9 +105,12 @@ def _offset(episode: Episode, now: datetime) -> int | None:
 
 
 def published(episode_id: int):
-    """Published comments of an episode, authors loaded."""
+    """Published comments of an episode, authors and their observer kinds loaded (no query per row)."""
+    from app.observers.models import Observer
+
+    kind = select(Observer.kind).where(Observer.user_id == Comment.user_id).scalar_subquery()
     return (select(Comment).where(Comment.episode_id == episode_id, Comment.state == "published")
-            .options(selectinload(Comment.user)))
+            .options(selectinload(Comment.user), with_expression(Comment.observer_kind, kind)))
 
 
 def history(episode_id: int, last_seq: int | None = None, limit: int | None = None) -> tuple[list[Comment], bool]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.core.db import UTCDateTime
 from app.core.models_base import CreatedAt, in_check
@@ -50,6 +50,8 @@ class Comment(CreatedAt, db.Model):
     moderation_reason: Mapped[str | None] = mapped_column(String(200))
 
     user = relationship("User", foreign_keys=[user_id])
+    #: The author's observer kind (deputy, cppcc, …), loaded with the comment by `published()`.
+    observer_kind: Mapped[str | None] = query_expression()
 
 
 class QuestionUpvote(CreatedAt, db.Model):

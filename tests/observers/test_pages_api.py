@@ -201,3 +201,29 @@ def test_registry_form_refuses_a_staff_account_with_the_reason(world, users, log
     assert response.status_code == 409 and 'role="alert"' in text_of(response)
     assert snapshot() == before
     assert db.session.scalar(select(ObserverNote)) is None
+
+
+def test_comment_history_api_names_observer_kinds_in_one_query(world, users, client):
+    """The catch-up API shows the deputy badge too, without a query per comment."""
+    from sqlalchemy import event
+
+    from app.live.models import Comment
+
+    for seq, who in enumerate(["observer", "public", "observer"], start=1):
+        db.session.add(Comment(episode_id=world["episode"].id, user_id=users[who].id, seq=seq, body=f"第{seq}条",
+                               kind="comment", state="published", created_at=clock.now()))
+    db.session.commit()
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = client.get(f"/api/v1/episodes/{world['episode'].id}/comments?since_seq=0").get_json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert [(c["body"], c["observer_kind"]) for c in body["data"]] == [
+        ("第1条", "deputy"), ("第2条", None), ("第3条", "deputy")]
+    comment_queries = [s for s in seen if "FROM comments" in s]
+    assert len(comment_queries) == 1
