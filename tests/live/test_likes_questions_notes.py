@@ -9,7 +9,7 @@ from sqlalchemy import event
 from app.episodes.models import Episode
 from app.extensions import db
 from app.live import likes
-from app.live.models import LegalBasis, LiveNote
+from app.live.models import Comment, LegalBasis, LiveNote
 from tests.conftest import csrf_token
 from tests.live.conftest import flush, items, sock
 
@@ -117,6 +117,25 @@ def test_api_since_seq_and_pages(app, live, login_as):
     counts = http.get(f"/api/v1/episodes/{live.id}/live").json["data"]
     assert counts["last_seq"] == 3 and counts["comments"] == 3 and counts["state"] == "live"
     assert http.get("/api/v1/episodes/999/comments").status_code == 404
+
+
+def test_api_comment_items_are_exactly_what_the_documented_schema_dumps(app, live, login_as):
+    """The list builds its items directly (hot path); they must not drift from LiveCommentSchema."""
+    from app.api.live import LiveCommentSchema
+    from app.live.comments import history
+
+    client = sock(app, login_as("public"))
+    client.emit("comment", {"episode_id": live.id, "body": "问一下", "kind": "question"}, namespace="/live",
+                callback=True)
+    host = sock(app, login_as("coordinator"))
+    question = db.session.scalars(db.select(Comment)).one()
+    assert host.emit("answer", {"comment_id": question.id, "body": "已答复"}, namespace="/live", callback=True)["ok"]
+    client.emit("comment", {"episode_id": live.id, "body": "普通评论"}, namespace="/live", callback=True)
+    served = app.test_client().get(f"/api/v1/episodes/{live.id}/comments?since_seq=0").json["data"]
+    db.session.expire_all()
+    rows, _more = history(live.id, 0)
+    assert served == LiveCommentSchema(many=True).dump(rows)
+    assert served[0]["answer"] == "已答复" and served[0]["answered_at"] and served[1]["body"] == "普通评论"
 
 
 def test_api_post_comment_uses_the_same_rules(app, live, login_as):
