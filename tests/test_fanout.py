@@ -51,3 +51,15 @@ def test_counts_alone_go_out_at_most_every_latest_every_but_ride_along_with_item
     batcher.flush(socketio)
     assert [payload for _, payload, _, _ in socketio.sent] == [
         {"viewers": 10}, {"viewers": 12, "items": [{"seq": 1}]}, {"likes": 3}]
+
+
+def test_live_batches_put_comments_in_seq_order_and_leave_other_items_in_place():
+    from app.live.broadcast import in_seq_order
+
+    batcher, socketio = Batcher("batch", "/live", order=in_seq_order), _Recorder()
+    for item in ({"type": "comment", "seq": 11}, {"type": "upvote", "id": 3}, {"type": "comment", "seq": 10},
+                 {"type": "comment", "seq": 12}):
+        batcher.add("episode:1", item)
+    batcher.flush(socketio)
+    assert socketio.sent[0][1]["items"] == [{"type": "comment", "seq": 10}, {"type": "upvote", "id": 3},
+                                           {"type": "comment", "seq": 11}, {"type": "comment", "seq": 12}]

@@ -19,13 +19,17 @@ class Batcher:
     """Per-room buffers flushed as one event each interval."""
 
     def __init__(self, event: str, namespace: str, interval: float = 0.25, latest_every: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 order: Callable[[list[Any]], list[Any]] | None = None) -> None:
         self.event = event
         self.namespace = namespace
         self.interval = interval
         self.latest_every = latest_every
         self._clock = clock
+        self._order = order
         self._latest_sent: dict[str, float] = {}
+        #: Extra arguments of every emit: {"ignore_queue": True} sends to this process's clients only.
+        self.emit_options: dict[str, Any] = {}
         self._items: dict[str, list[Any]] = defaultdict(list)
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
         self._lock = threading.Lock()
@@ -57,7 +61,7 @@ class Batcher:
                     continue
                 batch: dict[str, Any] = dict(latest.get(room, {}))
                 if items.get(room):
-                    batch["items"] = items[room]
+                    batch["items"] = self._order(items[room]) if self._order else items[room]
                 if latest.get(room):
                     self._latest_sent[room] = now
                 batches[room] = batch
@@ -73,7 +77,7 @@ class Batcher:
         """Emit each pending batch once; returns the number of events sent."""
         batches = self.drain()
         for room, batch in batches.items():
-            socketio.emit(self.event, batch, to=room, namespace=self.namespace)
+            socketio.emit(self.event, batch, to=room, namespace=self.namespace, **self.emit_options)
         return len(batches)
 
     def start(self, socketio) -> None:

@@ -19,9 +19,25 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/live"
 EVENT = "batch"
 
+def in_seq_order(items: list[dict]) -> list[dict]:
+    """The batch's comments in seq order, in the slots comments held; other items stay put.
+
+    Two processes can publish consecutive comments in the opposite order (each publishes after
+    its own commit); within one batch that is mended here.
+    """
+    slots = [i for i, item in enumerate(items) if item.get("type") == "comment"]
+    ordered = sorted((items[i] for i in slots), key=lambda item: item["seq"])
+    out = list(items)
+    for slot, item in zip(slots, ordered):
+        out[slot] = item
+    return out
+
+
 #: The process's one batcher for the /live namespace.
-batcher = Batcher(EVENT, NAMESPACE, interval=0.25, latest_every=1.0)
+batcher = Batcher(EVENT, NAMESPACE, interval=0.25, latest_every=1.0, order=in_seq_order)
 _started = threading.Event()
+_last_counts: dict[tuple[int, str], Any] = {}
+_counts_lock = threading.Lock()
 
 
 def episode_room(episode_id: int) -> str:
@@ -30,27 +46,27 @@ def episode_room(episode_id: int) -> str:
 
 
 def queue_item(episode_id: int, item: dict) -> None:
-    """Add an item to the room's next batch once the unit of work commits.
-
-    Starts the flusher if this process has none yet: with several processes, the one
-    that accepted a comment (over the API, say) may have no viewer of its own.
-    """
+    """Add an item to the room's next batch, in every process, once the unit of work commits."""
     from flask import current_app
 
-    from app.extensions import socketio
+    from app.live import relay
 
     app = current_app._get_current_object()
-
-    def _add() -> None:
-        start_background(app, socketio)
-        batcher.add(episode_room(episode_id), item)
-
-    after_commit(_add)
+    after_commit(lambda: relay.publish(app, episode_room(episode_id), item))
 
 
 def put_latest(episode_id: int, key: str, value: Any) -> None:
     """Set a latest value (likes, viewers) of the room's next batch now."""
     batcher.put(episode_room(episode_id), key, value)
+
+
+def put_if_changed(episode_id: int, key: str, value: Any) -> None:
+    """put_latest, unless this process already sent that value (counts refreshed every second)."""
+    with _counts_lock:
+        if _last_counts.get((episode_id, key)) == value:
+            return
+        _last_counts[(episode_id, key)] = value
+    put_latest(episode_id, key, value)
 
 
 def comment_item(comment) -> dict:
@@ -85,14 +101,25 @@ def note_item(note) -> dict:
 
 
 def start_background(app: Flask, socketio) -> None:
-    """Start the batch flusher and the like flusher once per process."""
+    """Start the batch flusher, the like flusher and (with a message queue) the relay once per process."""
     if not app.config.get("LIVE_BACKGROUND_TASKS", True) or _started.is_set():
         return
     _started.set()
-    batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.25))
-    batcher.latest_every = float(app.config.get("LIVE_COUNTS_INTERVAL", 1.0))
-    batcher.start(socketio)
+    from app.live import relay
     from app.live.likes import flush_loop
 
+    batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.25))
+    batcher.latest_every = float(app.config.get("LIVE_COUNTS_INTERVAL", 1.0))
+    if relay.enabled(app):
+        batcher.emit_options = {"ignore_queue": True}  # every process sends to its own viewers
+        socketio.start_background_task(relay.listen, app, socketio)
+    batcher.start(socketio)
     socketio.start_background_task(flush_loop, app, socketio)
     log.info("live room background tasks started (batch every %.2fs)", batcher.interval)
+
+
+def reset() -> None:
+    """Forget pending batches and the counts last sent (tests)."""
+    batcher.reset()
+    with _counts_lock:
+        _last_counts.clear()

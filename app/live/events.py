@@ -54,7 +54,7 @@ class LiveNamespace(Namespace):
         _buckets.pop(sid, None)
         _actors.pop(sid, None)
         for episode_id, current in presence.disconnect(sid).items():
-            broadcast.put_latest(episode_id, "viewers", current)
+            broadcast.put_if_changed(episode_id, "viewers", current)
 
     def on_join(self, payload=None, *_extra) -> dict:
         """Join an episode's room; the ack carries recent history or what was missed since last_seq."""
@@ -168,7 +168,7 @@ def _join(payload: dict) -> dict:
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
     current, new = presence.join(episode.id, sid)
-    broadcast.put_latest(episode.id, "viewers", current)
+    broadcast.put_if_changed(episode.id, "viewers", current)
     from app.extensions import socketio
 
     broadcast.start_background(current_app._get_current_object(), socketio)
@@ -193,7 +193,7 @@ def _join(payload: dict) -> dict:
 def _leave(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     leave_room(episode_room(episode_id))
-    broadcast.put_latest(episode_id, "viewers", presence.leave(episode_id, request.sid))
+    broadcast.put_if_changed(episode_id, "viewers", presence.leave(episode_id, request.sid))
     return {}
 
 
@@ -234,6 +234,7 @@ def _like(payload: dict) -> dict:
                                details={"field": "count"})
     state, stored = _like_target(episode_id)
     if state != "live":
+        visible_episode(_actor(), episode_id)  # a draft the actor may not see is "not found", not "not live"
         raise Conflict(_l("Likes are open only while the episode is live."), code="episode_not_live")
     sid = request.sid
     bucket = _buckets.get(sid)
@@ -243,7 +244,7 @@ def _like(payload: dict) -> dict:
     if not accepted:
         raise RateLimited(_l("Too many likes at once. Please slow down."), code="like_rate_limited")
     total = likes.counter().add(episode_id, accepted, stored)
-    broadcast.put_latest(episode_id, "likes", total)
+    broadcast.put_if_changed(episode_id, "likes", total)
     return {"accepted": accepted, "likes": total}
 
 

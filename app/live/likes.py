@@ -178,8 +178,12 @@ def flush_loop(app: Flask, socketio) -> None:
             with app.app_context():
                 flush_likes()
                 # Viewers across every process (Redis) or this one; then the stored peak.
+                # Likes too: taps on other processes move the shared total without passing here.
                 for episode_id, total in presence.publish_counts().items():
-                    broadcast.put_latest(episode_id, "viewers", total)
+                    broadcast.put_if_changed(episode_id, "viewers", total)
+                    liked = counter().total(episode_id)
+                    if liked is not None:
+                        broadcast.put_if_changed(episode_id, "likes", liked)
                 presence.flush_peaks()
                 db.session.remove()
         except Exception:  # keep counting whatever one flush did

@@ -13,7 +13,7 @@ Configurations:
 - sqlite     one process, the embedded default (SQLite, in-memory counters, no queue)
 - pg         one process, PostgreSQL + Redis counters/rate limits, no message queue
 - pg-mq      the same with the Socket.IO message queue on Redis
-- pg-mq-2    two processes + Redis message queue (viewers split, commenters on the first)
+- pg-mq-2    two processes + Redis message queue (viewers and commenters split over both)
 
 Prints one Markdown row per run and a summary row per configuration.
 """

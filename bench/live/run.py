@@ -92,7 +92,7 @@ def main() -> None:
                         help="extra environment for the server (e.g. LIVE_FLUSH_INTERVAL=0.5)")
     parser.add_argument("--processes", type=int, default=1,
                         help="server processes sharing the database (use --message-queue redis://… with 2+); "
-                        "viewers are split evenly, commenters post to the first")
+                        "viewers are split evenly, commenters spread over all of them")
     parser.add_argument("--server-cpus", help="comma-separated CPUs for the server processes "
                         "(default: all on the first CPU, the load generator on the second)")
     parser.add_argument("--json", help="also write the report here")
@@ -130,7 +130,8 @@ def main() -> None:
             procs.append(common.spawn_swarm(client_cpu, {
                 "mode": "comments", "port": servers[i % len(servers)].port, "episode_id": episode, "viewers": n,
                 "sample_every": max(1, args.viewers // args.sample), "concurrency": args.concurrency,
-                "commenter_cookies": cookies if i == 0 else [], "rate": args.rate, "seconds": args.seconds,
+                "commenter_cookies": cookies if i == 0 else [], "commenter_ports": [s.port for s in servers],
+                "rate": args.rate, "seconds": args.seconds,
                 "drain": args.drain, "result_path": f"{server.instance}/swarm{i}.json"}))
         ready = [json.loads(common.expect_line(p, "READY ")) for p in procs]
         report["connect_s"] = round(time.monotonic() - started, 1)

@@ -79,9 +79,11 @@ class Collector:
                 rec.last = now
 
 
-async def _connect_all(cfg: dict, count: int, cookie_for, on_event, join: bool) -> tuple[list, Counter]:
-    """Connect (and join) count connections, cfg['concurrency'] at a time."""
-    host, port, episode = "127.0.0.1", cfg["port"], cfg["episode_id"]
+async def _connect_all(cfg: dict, count: int, cookie_for, on_event, join: bool,
+                       ports: list[int] | None = None) -> tuple[list, Counter]:
+    """Connect (and join) count connections, cfg['concurrency'] at a time (connection i to ports[i % n])."""
+    host, episode = "127.0.0.1", cfg["episode_id"]
+    ports = ports or [cfg["port"]]
     sem = asyncio.Semaphore(cfg.get("concurrency", 100))
     conns: list = [None] * count
     errors: Counter = Counter()
@@ -92,7 +94,7 @@ async def _connect_all(cfg: dict, count: int, cookie_for, on_event, join: bool) 
         async with sem:
             for _attempt in range(3):
                 try:
-                    conn = await connect(host, port, cookie_for(i), on_event, tag=i)
+                    conn = await connect(host, ports[i % len(ports)], cookie_for(i), on_event, tag=i)
                     if join:
                         ack = await asyncio.wait_for(conn.emit("join", {"episode_id": episode}), 120)
                         if not ack.get("ok"):
@@ -194,7 +196,8 @@ async def main() -> None:
     collector = Collector(cfg.get("sample_every", 1))
     viewers, errors = await _connect_all(cfg, cfg.get("viewers", 0), lambda i: None, collector.on_event, True)
     cookies = cfg.get("commenter_cookies", [])
-    commenters, c_errors = await _connect_all(cfg, len(cookies), lambda i: cookies[i], None, False)
+    commenters, c_errors = await _connect_all(cfg, len(cookies), lambda i: cookies[i], None, False,
+                                              cfg.get("commenter_ports"))
     cfg["_commenters"] = commenters
     tappers, t_errors = await _connect_all(cfg, cfg.get("tappers", 0), lambda i: None, None, True)
     errors.update(c_errors)

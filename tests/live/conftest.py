@@ -16,13 +16,13 @@ from tests.conftest import socket_client
 @pytest.fixture(autouse=True)
 def _clean_live_state(app):
     """Each test starts with empty batches, rooms, counters and word cache."""
-    broadcast.batcher.reset()
+    broadcast.reset()
     presence.reset()
     likes.counter().reset()
     live_events.reset_state()
     words.invalidate()
     yield
-    broadcast.batcher.reset()
+    broadcast.reset()
 
 
 @pytest.fixture

@@ -106,6 +106,20 @@ def test_viewer_on_a_sees_comments_posted_on_b_in_order_without_gaps(cluster):
         viewer.close()
 
 
+def test_comments_accepted_by_both_processes_reach_viewers_on_both_once_and_in_order(cluster):
+    """Sticky sessions spread commenters over every process: each viewer still gets every comment once."""
+    on_a, on_b = Viewer(cluster.urls["a"], cluster.episode_id), Viewer(cluster.urls["b"], cluster.episode_id)
+    try:
+        acked = [_post(cluster, "ab"[n % 2], f"轮流发表 {n}")["seq"] for n in range(30)]
+        for viewer in (on_a, on_b):
+            assert viewer.wait_for(lambda v: set(acked) <= set(v.seqs)), (acked, viewer.seqs, cluster.logs())
+            received = [s for s in viewer.seqs if s >= acked[0]]
+            assert received == sorted(received) == acked
+    finally:
+        on_a.close()
+        on_b.close()
+
+
 def test_like_totals_and_viewer_counts_agree_on_both_processes(cluster):
     on_a, on_b = Viewer(cluster.urls["a"], cluster.episode_id), Viewer(cluster.urls["b"], cluster.episode_id)
     try:

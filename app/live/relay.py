@@ -1,0 +1,65 @@
+"""Live items across server processes: every process batches for its own viewers only.
+
+With one process, an item goes straight into the batcher. With a message queue
+(SOCKETIO_MESSAGE_QUEUE, several processes), the process that accepted a comment
+publishes the item on a Redis channel; every process, itself included, adds it to its own
+batcher and sends each room one batch per interval to its own connections (`ignore_queue`).
+
+Why not let each process flush its batches through the message queue? Then with P processes
+accepting comments (sticky sessions spread commenters over all of them), every viewer would
+receive P batches per interval, and each process would send P times the frames: batching
+would hold per process but not per viewer.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+CHANNEL = "zhibo:live:items"
+_client = None
+_lock = threading.Lock()
+
+
+def enabled(app: Flask) -> bool:
+    """True when several processes share rooms through a message queue."""
+    return bool(app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+
+
+def _redis(app: Flask):
+    global _client
+    with _lock:
+        if _client is None:
+            import redis
+
+            _client = redis.Redis.from_url(app.config["SOCKETIO_MESSAGE_QUEUE"])
+        return _client
+
+
+def publish(app: Flask, room: str, item: dict) -> None:
+    """Deliver an item to every process's batcher for the room (this one's directly without a queue)."""
+    from app.live.broadcast import batcher
+
+    if not enabled(app):
+        batcher.add(room, item)
+        return
+    _redis(app).publish(CHANNEL, json.dumps([room, item], ensure_ascii=False, separators=(",", ":")))
+
+
+def listen(app: Flask, socketio) -> None:
+    """Background task: add every published item to this process's batcher, for ever."""
+    from app.live.broadcast import batcher
+
+    while True:
+        try:
+            pubsub = _redis(app).pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(CHANNEL)
+            for message in pubsub.listen():
+                room, item = json.loads(message["data"])
+                batcher.add(room, item)
+        except Exception:  # Redis restarted or the network blinked: subscribe again
+            log.exception("live relay lost its subscription; retrying in 1 s")
+            socketio.sleep(1.0)
