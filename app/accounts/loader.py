@@ -17,14 +17,20 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(session_id: str):
-        from app.accounts.models import User
+        from sqlalchemy import select
 
-        user_id, _, version = session_id.partition(":")
-        if not user_id.isdigit():
+        from app.accounts.models import User, UserSession
+
+        parts = session_id.split(":")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or str(user.session_version) != version or not user.is_active:
+        user_id, version, row_id = (int(p) for p in parts)
+        # One query: the user, only while this browser's session row is open.
+        user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+            User.id == user_id, UserSession.id == row_id, UserSession.ended_at.is_(None)))
+        if user is None or user.session_version != version or not user.is_active:
             return None
+        user.session_row_id = row_id
         return user
 
     @app.before_request

@@ -42,13 +42,25 @@ class User(CreatedAt, UserMixin, db.Model):
     agency = relationship("Agency", back_populates="staff")
 
     def get_id(self) -> str:
-        """Flask-Login session id: changes when the password changes, ending old sessions."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login session id: user, session version (password changes end old sessions) and the
+        UserSession row this browser holds (log-out ends it)."""
+        return f"{self.id}:{self.session_version}:{getattr(self, 'session_row_id', 0)}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         """Banned accounts are inactive."""
         return self.banned_at is None
+
+
+class UserSession(CreatedAt, db.Model):
+    """One logged-in browser: log-out ends it, so a copy of its cookie no longer logs anyone in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Set on log-out; the signed session cookie names this row and is refused from then on.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiToken(CreatedAt, db.Model):

@@ -32,6 +32,8 @@ def _start_session(user) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
+    with unit_of_work():
+        user.session_row_id = services.start_session(user, now=clock.now())
     login_user(user)
 
 
@@ -86,6 +88,8 @@ def logout():
     """End the session."""
     form = LogoutForm()
     if form.validate_on_submit():
+        with unit_of_work():
+            services.log_out(current_actor(), getattr(current_user, "session_row_id", None), now=clock.now())
         logout_user()
         session.clear()
         flash(_("You have logged out."), "info")

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts.models import ApiToken, LoginAttempt, User
+from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from app.agencies.models import Agency
 from app.core.auth import ROLES, Actor, require_login
 from app.core.errors import Conflict, NotAllowed, RateLimited, ValidationFailed
@@ -29,10 +29,11 @@ def hash_password(password: str) -> str:
 
 
 def check_password_rules(password: str, username: str = "") -> None:
-    """Refuse passwords that are too short, too long, all one kind, or the username."""
+    """Refuse passwords that are too short, too long, of one kind of character (or blank), or the username."""
     if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
         raise ValidationFailed(_l("A password needs 8 to 128 characters."), code="password_length")
-    if password.isdigit() or password.isalpha():
+    kinds = {"letter" if c.isalpha() else "digit" if c.isdigit() else "symbol" for c in password if not c.isspace()}
+    if len(kinds) < 2:
         raise ValidationFailed(_l("Use both letters and digits (or symbols) in the password."),
                                code="password_too_simple")
     if username and password.lower() == username.lower():
@@ -108,6 +109,22 @@ def authenticate(username: str, password: str, ip: str, *, now: datetime) -> Use
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == name))
     user.last_login_at = now
     return user
+
+
+def start_session(user: User, *, now: datetime) -> int:
+    """Open a session row for a browser that logs in; its id goes into the signed session cookie."""
+    row = UserSession(user_id=user.id, created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    return row.id
+
+
+def log_out(actor: Actor, session_row_id: int | None, *, now: datetime) -> None:
+    """End this browser's session: a copy of its cookie kept from before no longer logs in."""
+    if actor.user_id is None or not session_row_id:
+        return
+    db.session.execute(update(UserSession).where(UserSession.id == session_row_id, UserSession.user_id == actor.user_id,
+                                                 UserSession.ended_at.is_(None)).values(ended_at=now))
 
 
 def change_password(actor: Actor, current: str, new: str) -> User:

@@ -80,8 +80,11 @@ def encode(image: Image.Image, *, keep_alpha: bool = True, keep_png: bool = Fals
     if keep_png and source == "PNG":
         has_alpha = True
     out = io.BytesIO()
+    clean = image.convert("RGBA" if has_alpha else "RGB")
+    # Pillow writes some of `info` back by default (a JPEG comment, an ICC profile naming the camera).
+    clean.info.clear()
     if has_alpha:
-        image.convert("RGBA").save(out, "PNG", optimize=True)
+        clean.save(out, "PNG", optimize=True)
         return out.getvalue(), "png"
-    image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    clean.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue(), "jpg"

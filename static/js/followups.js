@@ -10,6 +10,8 @@
 
   function announce(msg) {
     if (!msg || msg.episode_id !== episodeId || !news) { return; }
+    // Only a link within the site: never a javascript: or off-site URL, whatever the message says.
+    if (typeof msg.url !== "string" || !/^\/(?![\/\\])/.test(msg.url)) { return; }
     var link = document.createElement("a");
     link.href = msg.url;
     link.textContent = (news.getAttribute("data-label") || "Follow-up report published") + ": " + msg.agency;
