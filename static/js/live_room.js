@@ -69,9 +69,9 @@
   function questionNode(c) {
     var li = commentNode(c);
     li.dataset.upvotes = c.upvotes || 0;
-    var btn = el("button", "btn btn-small btn-outline live-upvote", "▲ " + (c.upvotes || 0));
+    var btn = el("button", "btn btn-small btn-outline live-upvote");
     btn.type = "button";
-    btn.setAttribute("aria-label", d.msgUpvote + " (" + (c.upvotes || 0) + ")");
+    setUpvotes(btn, c.upvotes || 0);
     btn.disabled = replay || d.loggedIn !== "true";
     btn.addEventListener("click", function () {
       btn.disabled = true;
@@ -79,6 +79,13 @@
     });
     li.appendChild(btn);
     return li;
+  }
+  function setUpvotes(btn, count) {
+    /* The visible "▲ 3" is part of the accessible name ("Upvote 3"): no aria-label that hides it. */
+    btn.textContent = "";
+    btn.appendChild(el("span", null, "▲")).setAttribute("aria-hidden", "true");
+    btn.appendChild(el("span", "visually-hidden", d.msgUpvote));
+    btn.appendChild(document.createTextNode(" " + count));
   }
   function addQuestion(c) {
     if (lists.questions.querySelector('[data-id="' + c.id + '"]')) { return; }
@@ -129,7 +136,7 @@
       var li = lists.questions.querySelector('[data-id="' + item.id + '"]');
       if (li) {
         li.dataset.upvotes = item.upvotes;
-        li.querySelector(".live-upvote").textContent = "▲ " + item.upvotes;
+        setUpvotes(li.querySelector(".live-upvote"), item.upvotes);
         sortQuestions();
       }
     } else if (item.type === "note") { addNote(item); }

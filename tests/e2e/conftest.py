@@ -116,3 +116,18 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call" and report.failed:
         item._zhibo_failed = True
+
+
+@pytest.fixture(scope="session")
+def scenario(live_server) -> dict[str, int]:
+    """Preconditions the journeys do not cover (tests/e2e/helpers.py build_scenario): ids of
+    episodes "scheduled", "live", "ended", of the ended one's "finding" and of the demo "observer"."""
+    from tests.e2e.helpers import build_scenario
+
+    return build_scenario(live_server)
+
+
+@pytest.fixture(scope="session")
+def live_episode(scenario) -> int:
+    """A live episode (the live-room accessibility and phone tests; the observer journey)."""
+    return scenario["live"]
