@@ -37,6 +37,11 @@ def init_api(app: Flask) -> None:
                                "`{ok, data, meta}` or `{ok: false, error: {code, message, details}}`."},
         "servers": [{"url": "/"}],
     })
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
+    from app.core.routing import IdConverter
+
+    api.register_converter(IdConverter, integerconverter2paramschema)  # ids: integer 0…2³¹-1
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 

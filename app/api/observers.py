@@ -279,7 +279,7 @@ def revoke_invitation(invitation_id: int):
 @blp.post("/episodes/<int:episode_id>/check-ins")
 @blp.arguments(CheckInArgs)
 @blp.response(200, envelope(InvitationSchema))
-@_alt("401", "403", "409", "422")
+@_alt("401", "403", "404", "409", "422")
 def check_in(args: dict, episode_id: int):
     """Check in an accepted observer present on site (coordinator)."""
     actor = current_actor()

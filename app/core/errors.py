@@ -158,7 +158,18 @@ def register_error_handlers(app: Flask) -> None:
             return resp
         return response
 
+    from sqlalchemy.exc import DataError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception):
+        """A value the database cannot store (a number out of range, a NUL byte): bad input, nothing written."""
+        app.logger.warning("value refused by the database on %s %s: %s", request.method, request.path, error)
+        from app.extensions import db
+
+        db.session.rollback()
+        return error_response(422, "value_out_of_range", _HTTP_MESSAGES[422])
 
     @app.errorhandler(PoolTimeout)
     def _busy(error: PoolTimeout):
