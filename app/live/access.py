@@ -1,6 +1,8 @@
 """Who may do what in a live room."""
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask_babel import lazy_gettext as _l
 from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound
@@ -22,10 +24,7 @@ def visible_episode(actor: Actor, episode_id: int) -> Episode:
 
 
 def live_episode(actor: Actor, episode_id: int) -> Episode:
-    """The episode if it is live (every live episode is public), else the refusal that fits.
-
-    A primary-key get, the cheapest load there is: this runs for every comment.
-    """
+    """The episode if it is live (every live episode is public), else the refusal that fits."""
     episode = db.session.get(Episode, episode_id)
     if episode is None or episode.state != "live":
         visible_episode(actor, episode_id)  # not found (or a draft the actor may not see)
@@ -33,7 +32,13 @@ def live_episode(actor: Actor, episode_id: int) -> Episode:
     return episode
 
 
-def is_host(actor: Actor, episode: Episode) -> bool:
+class HasHost(Protocol):
+    """An episode, or the comment path's LiveRoom: anything naming its host user."""
+
+    host_user_id: int | None
+
+
+def is_host(actor: Actor, episode: HasHost) -> bool:
     """The coordinator (and admins) or the episode's host user."""
     return actor.is_coordinator or (actor.user_id is not None and actor.user_id == episode.host_user_id)
 

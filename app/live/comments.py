@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -24,8 +25,14 @@ HISTORY_SIZE = 50
 RESUME_CAP = 200
 #: The comment path's statements, built once: at 100 comments/s building them cost as much as running them.
 _EPISODES = Episode.__table__
-_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
-             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
+#: Takes the next seq of a live episode and returns what the comment path needs of it: one statement
+#: is both the "is it live?" check and the seq (no row comes back when the episode is not live).
+_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
+             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1)
+             .returning(_EPISODES.c.id, _EPISODES.c.last_comment_seq, _EPISODES.c.live_at,
+                        _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id))
+_ANY_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
+                 .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
 _AUTHOR_AND_MUTE = select(User, select(EpisodeMute.user_id).where(
     EpisodeMute.episode_id == bindparam("episode_id"), EpisodeMute.user_id == User.id).exists()
 ).where(User.id == bindparam("user_id"))
@@ -53,7 +60,17 @@ def _rate_limit(key: str, who: str, setting: str) -> None:
         raise RateLimited(_l("You are commenting too fast. Please wait a moment."), code="comment_rate_limited")
 
 
-def _check_author(actor: Actor, episode: Episode, now: datetime) -> User:
+class LiveRoom(NamedTuple):
+    """What posting a comment needs of its live episode (from the seq UPDATE's RETURNING)."""
+
+    id: int
+    seq: int
+    live_at: datetime | None
+    slow_mode_seconds: int
+    host_user_id: int | None
+
+
+def _check_author(actor: Actor, episode: LiveRoom, now: datetime) -> User:
     """The commenting user, unless banned, muted in the episode or inside slow mode."""
     # One round trip for the ban and the mute: this runs for every comment of a busy room.
     # The User entity (not just banned_at) becomes the comment's author: no second query.
@@ -78,12 +95,15 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     text = clean_body(body)
     if kind not in COMMENT_KINDS:
         raise ValidationFailed(_l("Unknown kind of comment."), code="comment_kind_invalid")
-    episode = live_episode(actor, episode_id)
-    author = _check_author(actor, episode, now)
+    row = db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).first()
+    if row is None:
+        live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live
+    episode = LiveRoom(*row)
+    author = _check_author(actor, episode, now)  # a refusal rolls the seq back with the rest
     _rate_limit(f"u{actor.user_id}", "user", "COMMENT_RATE_USER")
     if ip:
         _rate_limit(f"ip{ip}", "ip", "COMMENT_RATE_IP")
-    seq = _next_seq(episode.id)
+    seq = episode.seq
     held = find_word(text) is not None
     comment = Comment(episode_id=episode.id, seq=seq, user=author, kind=kind, body=text,
                       state="held" if held else "published", created_at=now,
@@ -95,12 +115,12 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     return comment
 
 
-def _next_seq(episode_id: int) -> int:
-    """Take the episode's next comment number atomically (UPDATE … RETURNING)."""
-    return db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).scalar_one()
+def next_seq(episode_id: int) -> int:
+    """Take the episode's next comment number atomically, whatever its state (moderation republishing)."""
+    return db.session.execute(_ANY_NEXT_SEQ, {"episode_id": episode_id}).scalar_one()
 
 
-def _offset(episode: Episode, now: datetime) -> int | None:
+def _offset(episode: LiveRoom, now: datetime) -> int | None:
     return max(0, int((now - episode.live_at).total_seconds())) if episode.live_at else None
 
 

@@ -13,7 +13,7 @@ from app.episodes.models import Episode
 from app.extensions import db
 from app.live import broadcast
 from app.live.access import require_host, require_moderator, visible_episode
-from app.live.comments import _next_seq
+from app.live.comments import next_seq
 from app.live.models import Comment, EpisodeMute
 from app.notifications.services import audit
 
@@ -33,7 +33,7 @@ def _comment(actor: Actor, comment_id: int) -> tuple[Comment, Episode]:
 def _republish(comment: Comment) -> None:
     """Publish again under a new seq, so clients resuming past its old seq still receive it."""
     comment.state = "published"
-    comment.seq = _next_seq(comment.episode_id)
+    comment.seq = next_seq(comment.episode_id)
     db.session.flush()
     broadcast.queue_item(comment.episode_id, broadcast.comment_item(comment))
 
