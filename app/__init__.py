@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
+                      async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
                       logger=False, engineio_logger=False)
     from app.sockets import register_namespaces
 

@@ -34,7 +34,7 @@ def in_seq_order(items: list[dict]) -> list[dict]:
 
 
 #: The process's one batcher for the /live namespace.
-batcher = Batcher(EVENT, NAMESPACE, interval=0.25, latest_every=1.0, order=in_seq_order)
+batcher = Batcher(EVENT, NAMESPACE, interval=0.5, latest_every=1.0, order=in_seq_order)
 _started = threading.Event()
 _last_counts: dict[tuple[int, str], Any] = {}
 _counts_lock = threading.Lock()
@@ -108,7 +108,7 @@ def start_background(app: Flask, socketio) -> None:
     from app.live import relay
     from app.live.likes import flush_loop
 
-    batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.25))
+    batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.5))
     batcher.latest_every = float(app.config.get("LIVE_COUNTS_INTERVAL", 1.0))
     if relay.enabled(app):
         batcher.emit_options = {"ignore_queue": True}  # every process sends to its own viewers

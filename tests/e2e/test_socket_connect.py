@@ -41,9 +41,10 @@ def test_client_connects_and_disconnects(live_server, transports):
 def test_live_namespace_join_over_websocket(live_server):
     """The /live namespace answers a join for a demo episode with an ok ack."""
     since = live_server.log_size()
-    listed = requests.get(f"{live_server.url}/api/v1/episodes", params={"state": "scheduled"}, timeout=10)
+    # Any public demo episode: other tests on this shared server may have put the scheduled one live.
+    listed = requests.get(f"{live_server.url}/api/v1/episodes", timeout=10)
     assert listed.ok, listed.text
-    assert listed.json()["data"], "the demo data has no scheduled episode"
+    assert listed.json()["data"], "the demo data has no public episode"
     episode_id = listed.json()["data"][0]["id"]
 
     client = socketio.Client(reconnection=False)
