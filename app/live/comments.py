@@ -70,22 +70,26 @@ class LiveRoom(NamedTuple):
     host_user_id: int | None
 
 
-def _check_author(actor: Actor, episode: LiveRoom, now: datetime) -> User:
-    """The commenting user, unless banned, muted in the episode or inside slow mode."""
+def _check_author(actor: Actor, episode_id: int) -> User:
+    """The commenting user, unless banned or muted in the episode."""
     # One round trip for the ban and the mute: this runs for every comment of a busy room.
     # The User entity (not just banned_at) becomes the comment's author: no second query.
-    row = db.session.execute(_AUTHOR_AND_MUTE, {"episode_id": episode.id, "user_id": actor.user_id}).first()
+    row = db.session.execute(_AUTHOR_AND_MUTE, {"episode_id": episode_id, "user_id": actor.user_id}).first()
     if row is None or row[0].banned_at is not None:
         raise NotAllowed(_l("Your account is banned from commenting."), code="user_banned")
     if row[1]:
         raise NotAllowed(_l("You have been muted in this live room."), code="user_muted")
+    return row[0]
+
+
+def _check_slow_mode(actor: Actor, episode: LiveRoom, now: datetime) -> None:
+    """Refuse a second comment inside the episode's slow-mode window (hosts are exempt)."""
     if episode.slow_mode_seconds and not is_host(actor, episode):
         last = db.session.scalar(select(func.max(Comment.created_at)).where(
             Comment.episode_id == episode.id, Comment.user_id == actor.user_id))
         if last is not None and (now - last).total_seconds() < episode.slow_mode_seconds:
             raise RateLimited(_l("Slow mode is on: one comment every %(n)s seconds.", n=episode.slow_mode_seconds),
                               code="slow_mode", details={"seconds": episode.slow_mode_seconds})
-    return row[0]
 
 
 def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = "comment",
@@ -95,14 +99,17 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     text = clean_body(body)
     if kind not in COMMENT_KINDS:
         raise ValidationFailed(_l("Unknown kind of comment."), code="comment_kind_invalid")
+    # Checks that need no episode row come first: the seq UPDATE below locks the episode row
+    # until the commit, and every comment of the episode (on every process) queues on that lock.
+    author = _check_author(actor, episode_id)
+    _rate_limit(f"u{actor.user_id}", "user", "COMMENT_RATE_USER")
+    if ip:
+        _rate_limit(f"ip{ip}", "ip", "COMMENT_RATE_IP")
     row = db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).first()
     if row is None:
         live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live
     episode = LiveRoom(*row)
-    author = _check_author(actor, episode, now)  # a refusal rolls the seq back with the rest
-    _rate_limit(f"u{actor.user_id}", "user", "COMMENT_RATE_USER")
-    if ip:
-        _rate_limit(f"ip{ip}", "ip", "COMMENT_RATE_IP")
+    _check_slow_mode(actor, episode, now)  # a refusal rolls the seq back with the rest
     seq = episode.seq
     held = find_word(text) is not None
     comment = Comment(episode_id=episode.id, seq=seq, user=author, kind=kind, body=text,
