@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -19,6 +20,15 @@ MAX_SIDE = 1600
 
 # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; we refuse both.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def uploads_dir(subdir: str = "") -> Path:
+    """instance/uploads[/subdir], created on demand: where every uploaded image is stored."""
+    from flask import current_app
+
+    path = Path(current_app.instance_path) / "uploads" / subdir
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class ImageProblem(Exception):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.core import images
@@ -18,9 +17,7 @@ SUBDIR = "covers"
 
 def upload_root() -> Path:
     """instance/uploads (created on demand)."""
-    root = Path(current_app.instance_path) / "uploads"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+    return images.uploads_dir()
 
 
 def _fail(message) -> ValidationFailed:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.core import images
@@ -16,9 +15,7 @@ SUBDIR = "topics"
 
 def uploads_dir() -> Path:
     """instance/uploads/topics, created on demand."""
-    path = Path(current_app.instance_path) / "uploads" / SUBDIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return images.uploads_dir(SUBDIR)
 
 
 def _refuse(message) -> ValidationFailed:
