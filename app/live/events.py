@@ -126,10 +126,12 @@ class LiveNamespace(Namespace):
 
 
 def _actor() -> Actor:
-    """The actor of this event, cached per connection for ACTOR_TTL seconds.
+    """The actor of a high-rate event (join, comment, like), cached per connection for ACTOR_TTL.
 
     Loading the user for every comment of a busy room cost a query each; bans and mutes are
-    still checked against the database on every comment (app/live/comments.py).
+    still checked against the database on every comment (app/live/comments.py). Moderation,
+    answers, pins and upvotes read the session afresh: they are rare, and a revoked role must
+    not act on for two seconds.
     """
     sid, now = request.sid, time.monotonic()
     cached = _actors.get(sid)
@@ -253,7 +255,7 @@ def _with_comment(payload, action, result) -> dict:
     def run(data: dict) -> dict:
         comment_id = require_int(data, "comment_id")
         with unit_of_work():
-            comment = action(_actor(), comment_id, clock.now())
+            comment = action(current_actor(), comment_id, clock.now())
             out = {"id": comment.id, **result(comment)}
         return out
     return run(payload)
@@ -263,7 +265,7 @@ def _with_comment(payload, action, result) -> dict:
 def _answer(payload: dict) -> dict:
     comment_id = require_int(payload, "comment_id")
     with unit_of_work():
-        comment = comments.answer(_actor(), comment_id, payload.get("body"), now=clock.now())
+        comment = comments.answer(current_actor(), comment_id, payload.get("body"), now=clock.now())
         return {"id": comment.id}
 
 
@@ -272,13 +274,13 @@ def _pin(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     comment_id, note_id = _optional_int(payload, "comment_id"), _optional_int(payload, "note_id")
     with unit_of_work():
-        episode = comments.pin(_actor(), episode_id, comment_id=comment_id, note_id=note_id, now=clock.now())
+        episode = comments.pin(current_actor(), episode_id, comment_id=comment_id, note_id=note_id, now=clock.now())
         return {"pinned_comment_id": episode.pinned_comment_id, "pinned_note_id": episode.pinned_note_id}
 
 
 @acked
 def _held(payload: dict) -> dict:
-    rows = moderation.held(_actor(), require_int(payload, "episode_id"))
+    rows = moderation.held(current_actor(), require_int(payload, "episode_id"))
     return {"comments": [{**broadcast.comment_item(c), "user_id": c.user_id} for c in rows]}
 
 
@@ -288,7 +290,7 @@ def _user_action(payload, name: str) -> dict:
 
 def _run_user_action(payload: dict, name: str) -> dict:
     user_id = require_int(payload, "user_id")
-    actor, now = _actor(), clock.now()
+    actor, now = current_actor(), clock.now()
     with unit_of_work():
         if name in ("mute", "unmute"):
             episode_id = require_int(payload, "episode_id")
@@ -307,7 +309,7 @@ def _run_user_action(payload: dict, name: str) -> dict:
 def _slow_mode(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
     with unit_of_work():
-        episode = moderation.set_slow_mode(_actor(), episode_id, payload.get("seconds"), now=clock.now())
+        episode = moderation.set_slow_mode(current_actor(), episode_id, payload.get("seconds"), now=clock.now())
         return {"seconds": episode.slow_mode_seconds}
 
 

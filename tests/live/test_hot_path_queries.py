@@ -66,3 +66,17 @@ def test_a_comment_costs_three_statements_and_still_names_its_author(app, live, 
     said = [i for i in items(viewer) if i["type"] == "comment"]
     assert [i["body"] for i in said] == ["first", "second"]
     assert said[-1]["author"] and said[-1]["author_role"] == "public"
+
+
+def test_moderation_reads_the_role_afresh_although_comments_use_the_cached_actor(app, live, users, login_as):
+    """A coordinator demoted mid-live cannot hide a comment, even right after commenting as coordinator."""
+    from tests.live.conftest import sock
+
+    episode_id = live.id
+    host = sock(app, login_as("coordinator"))
+    said = host.emit("comment", {"episode_id": episode_id, "body": "主持人发言"}, namespace="/live", callback=True)
+    assert said["ok"]
+    users["coordinator"].role = "public"
+    db.session.commit()
+    refused = host.emit("hide", {"comment_id": said["id"]}, namespace="/live", callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "live_host_only"
