@@ -104,6 +104,11 @@ class Config:
     #: Seconds between batches that carry only counts (viewers, likes) in one room: a join or
     #: like storm in a room of thousands would otherwise cost a frame per viewer every flush.
     LIVE_COUNTS_INTERVAL = float(os.environ.get("LIVE_COUNTS_INTERVAL", "1.0"))
+    #: The server process's garbage collector (app/core/gctune.py): "" keeps Python's defaults.
+    GC_THRESHOLDS = os.environ.get("GC_THRESHOLDS", "700,50,1000")
+    #: Build each batch's websocket frame once and write it to every viewer directly (gevent-websocket
+    #: servers; app/core/wire.py) instead of through engineio's per-connection writer. Off: compare.
+    LIVE_DIRECT_FRAMES = os.environ.get("LIVE_DIRECT_FRAMES", "1") != "0"
     #: Seconds between two writes of the like counters to the database (one UPDATE per episode).
     LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
     #: Like taps one connection may send per second.

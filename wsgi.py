@@ -14,6 +14,11 @@ from app.extensions import socketio  # noqa: E402
 
 app = create_app()
 
+if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
+    from app.core import gctune
+
+    gctune.tune(app.config["GC_THRESHOLDS"])  # no full-collection pauses among thousands of viewers
+
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))

@@ -76,8 +76,11 @@ def _init_extensions(app: Flask) -> None:
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
                       logger=False, engineio_logger=False)
+    from app.core import wire
     from app.sockets import register_namespaces
 
+    if app.config.get("LIVE_DIRECT_FRAMES", True):
+        wire.install(socketio)  # gevent-websocket servers only; elsewhere engineio's queues as usual
     register_namespaces(socketio)
 
 

@@ -30,6 +30,8 @@ class Batcher:
         self._latest_sent: dict[str, float] = {}
         #: Extra arguments of every emit: {"ignore_queue": True} sends to this process's clients only.
         self.emit_options: dict[str, Any] = {}
+        #: Instead of socketio.emit: send(socketio, event, data, room, namespace) to this process's clients.
+        self.send: Callable[..., Any] | None = None
         self._items: dict[str, list[Any]] = defaultdict(list)
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
         self._lock = threading.Lock()
@@ -77,7 +79,10 @@ class Batcher:
         """Emit each pending batch once; returns the number of events sent."""
         batches = self.drain()
         for room, batch in batches.items():
-            socketio.emit(self.event, batch, to=room, namespace=self.namespace, **self.emit_options)
+            if self.send is not None:
+                self.send(socketio, self.event, batch, room, self.namespace)
+            else:
+                socketio.emit(self.event, batch, to=room, namespace=self.namespace, **self.emit_options)
         return len(batches)
 
     def start(self, socketio) -> None:

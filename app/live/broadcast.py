@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.core import wire
 from app.core.fanout import Batcher
 from app.core.realtime import after_commit
 
@@ -113,6 +114,8 @@ def start_background(app: Flask, socketio) -> None:
     if relay.enabled(app):
         batcher.emit_options = {"ignore_queue": True}  # every process sends to its own viewers
         socketio.start_background_task(relay.listen, app, socketio)
+    if wire.installed(socketio):
+        batcher.send = wire.send_to_room  # one frame built per batch, written to each viewer directly
     batcher.start(socketio)
     socketio.start_background_task(flush_loop, app, socketio)
     log.info("live room background tasks started (batch every %.2fs)", batcher.interval)

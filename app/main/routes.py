@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
-from app.core import clock
-from app.extensions import db
+from app.core import clock, wire
+from app.extensions import db, socketio
 from app.main.queries import home_page
 
 bp = Blueprint("main", __name__)
@@ -31,7 +31,7 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 def healthz():
-    """Database and scheduler status as JSON (200 when the database answers)."""
+    """Database and scheduler status, and how live frames go out, as JSON (200 when the database answers)."""
     from app.notifications.models import Heartbeat
 
     status: dict = {"database": "ok", "scheduler": {"mode": current_app.config["SCHEDULER_MODE"]}}
@@ -49,5 +49,6 @@ def healthz():
                                    state="ok" if age < timedelta(minutes=2).total_seconds() else "stale")
     else:
         status["scheduler"]["state"] = "not_started"
+    status["live"] = {"direct_frames": wire.installed(socketio), "frames": wire.stats()}
     status["ok"] = code == 200
     return jsonify(status), code

@@ -109,3 +109,74 @@ def test_two_viewers_see_each_other_in_one_batch_and_resume(live_server):
         for viewer in (alice, bob):
             if viewer.client.connected:
                 viewer.client.disconnect()
+
+
+class StalledViewer:
+    """A raw Socket.IO websocket with a tiny receive buffer that stops reading after it joins."""
+
+    def __init__(self, server, episode_id: int) -> None:
+        import socket as socketlib
+
+        import websocket
+
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10,
+            sockopt=((socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 4096),))
+        assert self.ws.recv().startswith("0")  # engine.io open
+        self.ws.send("40/live,")
+        assert self._next(lambda m: m.startswith("40/live,"))
+        self.ws.send('42/live,1["join",{"episode_id":%d}]' % episode_id)
+        assert '"ok":true' in self._next(lambda m: m.startswith("43/live,1"))
+        self.items: list[dict] = []
+
+    def _next(self, wanted) -> str:
+        while True:
+            message = self.ws.recv()
+            if message == "2":
+                self.ws.send("3")  # pong
+            elif message.startswith('42/live,["batch"'):
+                import json
+
+                self.items.extend(json.loads(message[len("42/live,"):])[1].get("items", []))
+            if wanted(message):
+                return message
+
+    def read_until(self, done) -> None:
+        """Read (answering pings) until done(items) holds."""
+        while not done(self.items):
+            self._next(lambda m: True)
+
+
+def test_a_viewer_that_stops_reading_holds_nobody_up_and_then_gets_everything_in_order(live_server):
+    """Frames go to each viewer directly (app/core/wire.py): a viewer that stops reading must not
+    stall the others or lose a frame. (Partial writes on a full socket are in tests/test_wire.py:
+    on loopback the kernel buffers megabytes before a send comes up short.)"""
+    _user(live_server, "lr_host", "coordinator")
+    host = _session(live_server, "lr_host")
+    episode_id = _live_episode(live_server, host)
+    stalled = StalledViewer(live_server, episode_id)
+    reader = Viewer(live_server, None)
+    try:
+        assert reader.call("join", {"episode_id": episode_id})["ok"] is True
+        console = host.get(f"{live_server.url}/episodes/{episode_id}/console").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', console).group(1)
+        # 30 notes of 2,000 characters: ~350 KB of frames, far more than the stalled socket takes
+        bodies = [f"第{n:02d}条讲解：" + "食品安全法第五十四条规定" * 166 for n in range(30)]
+        for body in bodies:
+            done = host.post(f"{live_server.url}/episodes/{episode_id}/console/notes",
+                             data={"body": body, "csrf_token": token}, allow_redirects=False)
+            assert done.status_code == 302, done.text[:500]
+
+        def notes(items) -> list[str]:
+            return [i["body"] for i in items if i["type"] == "note" and i["body"] in bodies]
+        with reader.got:  # the reading viewer has them all while the other still reads nothing
+            assert reader.got.wait_for(
+                lambda: len(notes([i for b in reader.batches for i in b.get("items", [])])) == 30, timeout=20)
+        health = requests.get(f"{live_server.url}/healthz").json()["live"]
+        assert health["direct_frames"] is True and health["frames"]["direct"] > 0
+
+        stalled.read_until(lambda items: len(notes(items)) >= 30)
+        assert notes(stalled.items) == bodies  # every frame whole, once, in order
+    finally:
+        stalled.ws.close()
+        reader.client.disconnect()
