@@ -8,6 +8,8 @@ Registered from tests/conftest.py (`pytest_plugins`). Fixtures:
   for /healthz and yields a :class:`LiveServer`. Its database is a SQLite file in its
   own instance dir, or, when DATABASE_URL points at PostgreSQL, a separate database
   created next to the suite's (and dropped at the end).
+* ``redis_url`` (session): a real ``redis-server`` on loopback (missing: skipped locally,
+  a failure under CI).
 * ``require`` (function): ``require(ok, reason)`` skips locally but fails under CI=true,
   where no test group may silently drop out.
 
@@ -233,6 +235,35 @@ def live_server(tmp_path_factory):
                                  f"{server.log_text()[-8000:]}\n")
         if pg_url:
             drop_pg_database(pg_url)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server on 127.0.0.1:<free port> for the session; its URL (database 0)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        skip_or_fail("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    base = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(base)],
+                               stdout=open(base / "redis.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(f"redis-server did not start: {(base / 'redis.log').read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        _stop(process)
 
 
 # --- attach the server's log to failing tests that used it ------------------------------------

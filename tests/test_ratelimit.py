@@ -1,6 +1,8 @@
 """The hot-path rate limit: a fixed window per key, counted in this process by default."""
 from __future__ import annotations
 
+import time
+
 from app.core import ratelimit
 
 
@@ -17,3 +19,35 @@ def test_a_new_window_starts_after_the_old_one_ends(app, monkeypatch):
     assert ratelimit.hit("1/second", "ns", "k") is False
     clock[0] += 1.0
     assert ratelimit.hit("1/second", "ns", "k") is True
+
+
+def test_with_redis_the_windows_are_shared_and_every_limit_of_a_comment_is_counted(app, redis_url, monkeypatch):
+    """RATELIMIT_STORAGE_URI=redis://…: the windows live in Redis, so every process sees them."""
+    import redis
+
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", redis_url)
+    store = redis.Redis.from_url(redis_url)
+    user, address = "live-comment-user:u-redis-1", "live-comment-ip:ip-redis-1"
+    store.delete(f"zhibo:rate:{user}", f"zhibo:rate:{address}")
+    checks = [("3/minute", "live-comment-user", "u-redis-1"), ("5/minute", "live-comment-ip", "ip-redis-1")]
+    assert [ratelimit.hit_all(checks) for _ in range(4)] == [True, True, True, False]
+    assert int(store.get(f"zhibo:rate:{user}")) == 4 and int(store.get(f"zhibo:rate:{address}")) == 4
+    assert 0 < store.ttl(f"zhibo:rate:{user}") <= 60  # the window closes by itself
+    # the address allows 5: another user from it gets one more, then the address refuses
+    other = [("3/minute", "live-comment-user", "u-redis-2"), ("5/minute", "live-comment-ip", "ip-redis-1")]
+    store.delete("zhibo:rate:live-comment-user:u-redis-2")
+    assert [ratelimit.hit_all(other) for _ in range(2)] == [True, False]
+
+
+def test_with_redis_a_closed_window_opens_a_new_one(app, redis_url, monkeypatch):
+    import redis
+
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", redis_url)
+    store = redis.Redis.from_url(redis_url)
+    store.delete("zhibo:rate:ns:expiring")
+    assert ratelimit.hit("1/second", "ns", "expiring") is True
+    assert ratelimit.hit("1/second", "ns", "expiring") is False
+    deadline = time.monotonic() + 10
+    while store.exists("zhibo:rate:ns:expiring") and time.monotonic() < deadline:
+        time.sleep(0.05)  # Redis expires the window's key after its second
+    assert ratelimit.hit("1/second", "ns", "expiring") is True

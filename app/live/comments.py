@@ -55,8 +55,13 @@ def clean_body(body: object, max_length: int = COMMENT_MAX_LENGTH) -> str:
     return text
 
 
-def _rate_limit(key: str, who: str, setting: str) -> None:
-    if not ratelimit.hit(current_app.config[setting], f"live-comment-{who}", key):
+def _rate_limit(user_id: int, ip: str | None) -> None:
+    """Per-user and per-address comment limits (one Redis round trip for both when shared)."""
+    config = current_app.config
+    checks = [(config["COMMENT_RATE_USER"], "live-comment-user", f"u{user_id}")]
+    if ip:
+        checks.append((config["COMMENT_RATE_IP"], "live-comment-ip", f"ip{ip}"))
+    if not ratelimit.hit_all(checks):
         raise RateLimited(_l("You are commenting too fast. Please wait a moment."), code="comment_rate_limited")
 
 
@@ -102,9 +107,7 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     # Checks that need no episode row come first: the seq UPDATE below locks the episode row
     # until the commit, and every comment of the episode (on every process) queues on that lock.
     author = _check_author(actor, episode_id)
-    _rate_limit(f"u{actor.user_id}", "user", "COMMENT_RATE_USER")
-    if ip:
-        _rate_limit(f"ip{ip}", "ip", "COMMENT_RATE_IP")
+    _rate_limit(actor.user_id, ip)
     row = db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).first()
     if row is None:
         live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live

@@ -84,9 +84,9 @@ class RedisLikeCounter(LikeCounter):
     PENDING = "zhibo:likes:pending"
 
     def __init__(self, url: str) -> None:
-        import redis
+        from app.core import redisclient
 
-        self.redis = redis.Redis.from_url(url)
+        self.redis = redisclient.client(url)
 
     def _total_key(self, episode_id: int) -> str:
         return f"zhibo:likes:total:{episode_id}"

@@ -16,10 +16,11 @@ from collections import defaultdict
 
 from flask import current_app
 
+from app.core import redisclient
+
 #: An entry older than this (a process that stopped publishing) no longer counts.
 PRESENCE_STALE_SECONDS = 5
 _PROCESS = f"{socket.gethostname()}:{os.getpid()}"
-_redis = None
 
 _lock = threading.Lock()
 #: episode id → the connection ids (sids) in its room
@@ -76,15 +77,8 @@ def current(episode_id: int) -> int:
 
 def _redis_client():
     """The Redis client for shared counts, or None on the embedded default."""
-    global _redis
     url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    if _redis is None:
-        import redis
-
-        _redis = redis.Redis.from_url(url)
-    return _redis
+    return redisclient.client(url) if url else None
 
 
 def _key(episode_id: int) -> str:

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 
 from flask import Flask
 
 log = logging.getLogger(__name__)
 CHANNEL = "zhibo:live:items"
-_client = None
-_lock = threading.Lock()
 
 
 def enabled(app: Flask) -> bool:
@@ -30,13 +27,9 @@ def enabled(app: Flask) -> bool:
 
 
 def _redis(app: Flask):
-    global _client
-    with _lock:
-        if _client is None:
-            import redis
+    from app.core import redisclient
 
-            _client = redis.Redis.from_url(app.config["SOCKETIO_MESSAGE_QUEUE"])
-        return _client
+    return redisclient.client(app.config["SOCKETIO_MESSAGE_QUEUE"])
 
 
 def publish(app: Flask, room: str, item: dict) -> None:
