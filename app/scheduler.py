@@ -137,7 +137,7 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
 
 
 #: Modules whose `@sweep` functions the scheduler runs (each area's jobs.py, once it exists).
-SWEEP_MODULES = ("app.polls.jobs", "app.episodes.jobs", "app.live.jobs", "app.observers.jobs",
+SWEEP_MODULES = ("app.accounts.jobs", "app.polls.jobs", "app.episodes.jobs", "app.live.jobs", "app.observers.jobs",
                  "app.findings.jobs", "app.stats.jobs")
 
 

@@ -89,3 +89,34 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(app, login_as, u
     # The new password works, the old one no longer does.
     assert login(app.test_client(), users["public"].username, NEW).status_code == 302
     assert login(app.test_client(), users["public"].username, factories.PASSWORD).status_code == 422
+
+
+def test_ended_sessions_are_deleted_after_a_day_and_open_ones_stay(app):
+    """The hourly sweep forgets logged-out sessions; whoever is still logged in stays logged in."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.accounts.jobs import prune_ended_sessions
+    from app.accounts.models import UserSession
+    from app.core import clock
+    from app.extensions import db
+
+    user = factories.user("public", username="pruned_u")
+    db.session.commit()
+    staying, leaving = app.test_client(), app.test_client()
+    for c in (staying, leaving):
+        assert login(c, "pruned_u").status_code == 302
+    assert leaving.post("/account/logout", data={"csrf_token": csrf_token(leaving, "/")}).status_code == 302
+    rows = lambda: db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()  # noqa: E731
+    assert sorted(r.ended_at is None for r in rows()) == [False, True]
+
+    now = clock.now()
+    assert prune_ended_sessions(now) == 0  # ended just now: kept for a day
+    db.session.commit()
+    assert prune_ended_sessions(now + timedelta(days=1, minutes=1)) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert [r.ended_at for r in rows()] == [None]  # only the open session is left
+    assert staying.get("/api/v1/me").status_code == 200
+    assert leaving.get("/api/v1/me").status_code == 401
