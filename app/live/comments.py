@@ -25,10 +25,12 @@ HISTORY_SIZE = 50
 RESUME_CAP = 200
 #: The comment path's statements, built once: at 100 comments/s building them cost as much as running them.
 _EPISODES = Episode.__table__
-#: Takes the next seq of a live episode: one statement is both the "is it still live?" check and
-#: the seq (no row comes back when the episode is not live).
+#: Takes the next seq of a live episode and returns what the comment path needs of it: one statement
+#: is both the "is it live?" check and the seq (no row comes back when the episode is not live).
 _NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
-             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
+             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1)
+             .returning(_EPISODES.c.id, _EPISODES.c.last_comment_seq, _EPISODES.c.live_at,
+                        _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id))
 _ANY_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
                  .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
 #: The author, whether muted in the episode, and what the comment needs of the episode: one query.
@@ -127,7 +129,7 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     state = "published" if find_word(text) is None else "held"
     values = {"episode_id": episode_id, "user_id": author.id, "kind": kind, "body": text, "state": state,
               "offset_seconds": _offset(room, now), "upvotes": 0, "created_at": now}
-    comment = _store_with_seq(values) if one_statement else _store_after_seq(values, author)
+    comment = _store_with_seq(values, author) if one_statement else _store_after_seq(values, author)
     if comment is None:  # the episode ended in between
         raise Conflict(_l("Comments are open only while the episode is live."), code="episode_not_live")
     if state == "published":
@@ -144,7 +146,7 @@ def _autocommit_if_postgres() -> bool:
     return True
 
 
-def _store_with_seq(values: dict) -> Comment | None:
+def _store_with_seq(values: dict, author: User) -> Comment | None:
     """PostgreSQL, autocommit: seq and comment in one statement, committed when it returns."""
     row = db.session.execute(_INSERT_WITH_SEQ, values).first()
     if row is None:
@@ -160,7 +162,7 @@ def _store_after_seq(values: dict, author: User) -> Comment | None:
     row = db.session.execute(_NEXT_SEQ, {"episode_id": values["episode_id"]}).first()
     if row is None:
         return None
-    comment = Comment(seq=row[0], user=author, **{k: v for k, v in values.items() if k != "user_id"})
+    comment = Comment(seq=row[1], user=author, **{k: v for k, v in values.items() if k != "user_id"})
     db.session.add(comment)
     db.session.flush()
     return comment
