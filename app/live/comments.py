@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.orm import make_transient_to_detached, selectinload, with_expression
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import selectinload, with_expression
 
 from app.accounts.models import User
 from app.core.auth import Actor, require_login
@@ -33,23 +33,9 @@ _NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), 
                         _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id))
 _ANY_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
                  .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
-#: The author, whether muted in the episode, and what the comment needs of the episode: one query.
-_AUTHOR_AND_ROOM = (select(User, select(EpisodeMute.user_id).where(
-    EpisodeMute.episode_id == bindparam("episode_id"), EpisodeMute.user_id == User.id).exists(),
-    _EPISODES.c.id, _EPISODES.c.state, _EPISODES.c.live_at, _EPISODES.c.slow_mode_seconds,
-    _EPISODES.c.host_user_id)
-    .select_from(User).outerjoin(_EPISODES, _EPISODES.c.id == bindparam("episode_id"))
-    .where(User.id == bindparam("user_id")))
-#: PostgreSQL: the seq and the comment in one statement. Run outside a transaction (autocommit) it
-#: locks the episode row only inside PostgreSQL: a lock held across the INSERT and the COMMIT
-#: waited for greenlet switches, and every comment of the episode queued behind it (docs/performance.md).
-#: (Text, not Core: SQLAlchemy 2.0 put the INSERT's column defaults into the nested UPDATE.)
-_INSERT_WITH_SEQ = text("""
-    WITH room AS (UPDATE episodes SET last_comment_seq = last_comment_seq + 1
-                  WHERE id = :episode_id AND state = 'live' RETURNING id, last_comment_seq)
-    INSERT INTO comments (episode_id, seq, user_id, kind, body, state, offset_seconds, upvotes, created_at)
-    SELECT room.id, room.last_comment_seq, :user_id, :kind, :body, :state, :offset_seconds, :upvotes, :created_at
-    FROM room RETURNING id, seq""").bindparams(bindparam("created_at", type_=Comment.__table__.c.created_at.type))
+_AUTHOR_AND_MUTE = select(User, select(EpisodeMute.user_id).where(
+    EpisodeMute.episode_id == bindparam("episode_id"), EpisodeMute.user_id == User.id).exists()
+).where(User.id == bindparam("user_id"))
 #: Unicode categories refused in a comment: controls, format/private/unassigned code points, surrogates.
 _REFUSED = {"Cc", "Co", "Cn", "Cs"}
 
@@ -80,25 +66,25 @@ def _rate_limit(user_id: int, ip: str | None) -> None:
 
 
 class LiveRoom(NamedTuple):
-    """What posting a comment needs of its episode, read with the author."""
+    """What posting a comment needs of its live episode (from the seq UPDATE's RETURNING)."""
 
-    id: int | None
-    state: str | None
+    id: int
+    seq: int
     live_at: datetime | None
     slow_mode_seconds: int
     host_user_id: int | None
 
 
-def _check_author(actor: Actor, episode_id: int) -> tuple[User, LiveRoom]:
-    """The commenting user, unless banned or muted in the episode; and the episode's facts."""
-    # One round trip for the ban, the mute and the episode: this runs for every comment of a busy
-    # room. The User entity (not just banned_at) becomes the comment's author: no second query.
-    row = db.session.execute(_AUTHOR_AND_ROOM, {"episode_id": episode_id, "user_id": actor.user_id}).first()
+def _check_author(actor: Actor, episode_id: int) -> User:
+    """The commenting user, unless banned or muted in the episode."""
+    # One round trip for the ban and the mute: this runs for every comment of a busy room.
+    # The User entity (not just banned_at) becomes the comment's author: no second query.
+    row = db.session.execute(_AUTHOR_AND_MUTE, {"episode_id": episode_id, "user_id": actor.user_id}).first()
     if row is None or row[0].banned_at is not None:
         raise NotAllowed(_l("Your account is banned from commenting."), code="user_banned")
     if row[1]:
         raise NotAllowed(_l("You have been muted in this live room."), code="user_muted")
-    return row[0], LiveRoom(row[2], row[3], row[4], row[5] or 0, row[6])
+    return row[0]
 
 
 def _check_slow_mode(actor: Actor, episode: LiveRoom, now: datetime) -> None:
@@ -118,53 +104,24 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
     text = clean_body(body)
     if kind not in COMMENT_KINDS:
         raise ValidationFailed(_l("Unknown kind of comment."), code="comment_kind_invalid")
-    one_statement = _autocommit_if_postgres()
-    # Every check comes before the seq is taken: taking it locks the episode row, and every
-    # comment of the episode (on every process) queues on that lock.
-    author, room = _check_author(actor, episode_id)
+    # Checks that need no episode row come first: the seq UPDATE below locks the episode row
+    # until the commit, and every comment of the episode (on every process) queues on that lock.
+    author = _check_author(actor, episode_id)
     _rate_limit(actor.user_id, ip)
-    if room.state != "live":
+    row = db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).first()
+    if row is None:
         live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live
-    _check_slow_mode(actor, room, now)
-    state = "published" if find_word(text) is None else "held"
-    values = {"episode_id": episode_id, "user_id": author.id, "kind": kind, "body": text, "state": state,
-              "offset_seconds": _offset(room, now), "upvotes": 0, "created_at": now}
-    comment = _store_with_seq(values, author) if one_statement else _store_after_seq(values, author)
-    if comment is None:  # the episode ended in between
-        raise Conflict(_l("Comments are open only while the episode is live."), code="episode_not_live")
-    if state == "published":
-        broadcast.queue_item(episode_id, broadcast.comment_item(comment))
-    return comment
-
-
-def _autocommit_if_postgres() -> bool:
-    """On PostgreSQL, run this unit of work's statements in autocommit when nothing was read yet."""
-    session = db.session()
-    if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
-        return False
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
-
-
-def _store_with_seq(values: dict, author: User) -> Comment | None:
-    """PostgreSQL, autocommit: seq and comment in one statement, committed when it returns."""
-    row = db.session.execute(_INSERT_WITH_SEQ, values).first()
-    if row is None:
-        return None
-    comment = Comment(id=row.id, seq=row.seq, answer_body=None, **values)
-    make_transient_to_detached(comment)  # as if loaded: the row exists, nothing left to flush
-    db.session.add(comment)  # comment.user comes from the identity map: the author is already loaded
-    return comment
-
-
-def _store_after_seq(values: dict, author: User) -> Comment | None:
-    """SQLite (or a unit of work already in a transaction): seq UPDATE, then the INSERT, then commit."""
-    row = db.session.execute(_NEXT_SEQ, {"episode_id": values["episode_id"]}).first()
-    if row is None:
-        return None
-    comment = Comment(seq=row[1], user=author, **{k: v for k, v in values.items() if k != "user_id"})
+    episode = LiveRoom(*row)
+    _check_slow_mode(actor, episode, now)  # a refusal rolls the seq back with the rest
+    seq = episode.seq
+    held = find_word(text) is not None
+    comment = Comment(episode_id=episode.id, seq=seq, user=author, kind=kind, body=text,
+                      state="held" if held else "published", created_at=now,
+                      offset_seconds=_offset(episode, now))
     db.session.add(comment)
     db.session.flush()
+    if not held:
+        broadcast.queue_item(episode.id, broadcast.comment_item(comment))
     return comment
 
 

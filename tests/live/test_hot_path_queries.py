@@ -51,10 +51,7 @@ def test_visible_episode_still_hides_drafts_from_the_public(app, live):
 
 
 def test_a_comment_costs_three_statements_and_still_names_its_author(app, live, login_as):
-    """Author, ban, mute and episode in one query; then seq UPDATE + INSERT (SQLite), or on
-    PostgreSQL one statement that takes the seq and inserts, in autocommit: nothing else."""
-    from tests.conftest import is_postgres
-
+    """Seq (which is also the live check), author (ban + mute in one query), insert: nothing else."""
     from tests.live.conftest import flush, items, sock
 
     episode_id = live.id
@@ -64,7 +61,7 @@ def test_a_comment_costs_three_statements_and_still_names_its_author(app, live, 
     with counting() as seen:
         ack = writer.emit("comment", {"episode_id": episode_id, "body": "second"}, namespace="/live", callback=True)
     assert ack["ok"] and ack["state"] == "published"
-    assert len(seen) == (2 if is_postgres() else 3), seen
+    assert len(seen) == 3, seen
     flush()
     said = [i for i in items(viewer) if i["type"] == "comment"]
     assert [i["body"] for i in said] == ["first", "second"]
@@ -83,41 +80,3 @@ def test_moderation_reads_the_role_afresh_although_comments_use_the_cached_actor
     db.session.commit()
     refused = host.emit("hide", {"comment_id": said["id"]}, namespace="/live", callback=True)
     assert refused["ok"] is False and refused["error"]["code"] == "live_host_only"
-
-
-def test_a_stored_comment_leaves_the_episode_row_unlocked_on_postgresql(app, live, users):
-    """PostgreSQL: the comment is committed by its own statement, so no lock waits for the unit's end.
-
-    (A lock held across the INSERT and the COMMIT made every comment of the episode queue behind
-    greenlet switches; on SQLite the whole unit of work runs without a switch and commits at its end.)
-    """
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    from app.core import clock
-    from app.core.auth import Actor
-    from app.core.db import unit_of_work
-    from app.live import comments
-    from tests.conftest import is_postgres
-
-    author_id, episode_id = users["public"].id, live.id
-    db.session.commit()  # from here nothing is read before the comment's unit of work
-    other = create_engine(db.engine.url, poolclass=NullPool)  # a second client of the same database
-    try:
-        with unit_of_work():
-            comment = comments.post_comment(Actor(user_id=author_id, role="public"), episode_id, "先存再说",
-                                            now=clock.now())
-            with other.connect() as conn:
-                if is_postgres():
-                    conn.execute(text("SET lock_timeout = '2s'"))
-                    # the row is free and the comment already visible to everybody
-                    assert conn.execute(text("SELECT last_comment_seq FROM episodes WHERE id = :id FOR UPDATE NOWAIT"),
-                                        {"id": episode_id}).scalar_one() == comment.seq
-                    assert conn.execute(text("SELECT body FROM comments WHERE id = :id"),
-                                        {"id": comment.id}).scalar_one() == "先存再说"
-                    conn.rollback()
-                else:  # SQLite: one transaction, visible at its commit
-                    assert conn.execute(text("SELECT count(*) FROM comments WHERE body = '先存再说'")).scalar_one() == 0
-        assert comment.user.id == author_id and comment.state == "published"
-    finally:
-        other.dispose()
