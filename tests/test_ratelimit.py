@@ -30,13 +30,25 @@ def test_with_redis_the_windows_are_shared_and_every_limit_of_a_comment_is_count
     user, address = "live-comment-user:u-redis-1", "live-comment-ip:ip-redis-1"
     store.delete(f"zhibo:rate:{user}", f"zhibo:rate:{address}")
     checks = [("3/minute", "live-comment-user", "u-redis-1"), ("5/minute", "live-comment-ip", "ip-redis-1")]
-    assert [ratelimit.hit_all(checks) for _ in range(4)] == [True, True, True, False]
-    assert int(store.get(f"zhibo:rate:{user}")) == 4 and int(store.get(f"zhibo:rate:{address}")) == 4
+    assert [ratelimit.hit_all(checks) for _ in range(6)] == [True, True, True, False, False, False]
+    # the refused user's tries did not use up the address: its window counted only 3
+    assert int(store.get(f"zhibo:rate:{address}")) == 3
     assert 0 < store.ttl(f"zhibo:rate:{user}") <= 60  # the window closes by itself
-    # the address allows 5: another user from it gets one more, then the address refuses
+    # the address allows 5: another user from it gets two more, then the address refuses
     other = [("3/minute", "live-comment-user", "u-redis-2"), ("5/minute", "live-comment-ip", "ip-redis-1")]
     store.delete("zhibo:rate:live-comment-user:u-redis-2")
-    assert [ratelimit.hit_all(other) for _ in range(2)] == [True, False]
+    assert [ratelimit.hit_all(other) for _ in range(3)] == [True, True, False]
+
+
+def test_with_redis_a_window_that_lost_its_expiry_gets_one_back(app, redis_url, monkeypatch):
+    """A key without a TTL would refuse its user for ever once over the limit."""
+    import redis
+
+    monkeypatch.setitem(app.config, "RATELIMIT_STORAGE_URI", redis_url)
+    store = redis.Redis.from_url(redis_url)
+    store.set("zhibo:rate:live-comment-user:u-redis-3", 99)  # e.g. recreated by an INCR after expiring
+    assert ratelimit.hit("10/minute", "live-comment-user", "u-redis-3") is False
+    assert 0 < store.ttl("zhibo:rate:live-comment-user:u-redis-3") <= 60
 
 
 def test_with_redis_a_closed_window_opens_a_new_one(app, redis_url, monkeypatch):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import gevent
 import gevent.socket
+import pytest
 from geventwebsocket.websocket import Header
 
 from app.core import wire
@@ -89,5 +90,26 @@ def test_a_busy_or_closed_connection_is_left_to_the_queue():
     assert wire._send_now(line, wire.frame("batch")) is False
     assert wire._send_now(wire.Line(SimpleNamespace(closed=False), sock=server), wire.frame("ok")) is True
     assert _read(viewer, len(wire.frame("ok"))) == wire.frame("ok")
+    server.close()
+    viewer.close()
+
+
+def test_a_writer_woken_from_the_lock_keeps_its_place_before_the_next_direct_frame():
+    """Released (e.g. by a finished partial write), the lock looks free before its waiting writer runs."""
+    server, viewer = _pair()
+    line = wire.Line(SimpleNamespace(closed=False), sock=server)
+    queued, later = wire.frame("ack"), wire.frame("next batch")
+    line.lock.acquire()  # what a partial write's completion holds
+    writer = gevent.spawn(line.writer_send, server.sendall, queued)  # engineio's writer, through the wrapper
+    gevent.sleep(0)
+    assert line.waiting == 1  # the writer waits for the lock with its packet
+    line.lock.release()
+    # the same instant, before the hub wakes the writer: a flush must not jump the queue
+    assert wire._send_now(line, later) is False
+    writer.join(timeout=5)
+    assert _read(viewer, len(queued)) == queued and line.waiting == 0
+    viewer.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        viewer.recv(100)  # the later frame was not written: it goes through the queue, after
     server.close()
     viewer.close()

@@ -37,7 +37,7 @@ def hit(limit: str, namespace: str, key: str) -> bool:
 def hit_all(checks: list[tuple[str, str, str]]) -> bool:
     """Count one hit of each (limit, namespace, key); False when any of them is over its limit.
 
-    In memory the checks stop at the first refusal; in Redis all are counted in one round trip.
+    Checks stop at the first refusal (later limits are not charged); in Redis in one round trip.
     """
     uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
     if uri.startswith("memory://"):
@@ -45,20 +45,33 @@ def hit_all(checks: list[tuple[str, str, str]]) -> bool:
     return _hit_redis(uri, checks)
 
 
+#: Count each window in turn and stop at the first one over its limit (later windows are not
+#: charged: a refused user must not use up the shared address's budget). A window without an
+#: expiry gets one, so no key outlives its window. Atomic: one script, one round trip.
+_HIT_ALL = """
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+  if count > tonumber(ARGV[2 * i - 1]) then return 0 end
+end
+return 1
+"""
+_scripts: dict[str, object] = {}
+
+
 def _hit_redis(uri: str, checks: list[tuple[str, str, str]]) -> bool:
-    """Fixed windows in Redis: SET NX EX opens a window, INCR counts in it; one pipeline for all."""
+    """Fixed windows in Redis, shared by every process: one script call for all of a request's limits."""
     from app.core import redisclient
 
-    pipe = redisclient.client(uri).pipeline(transaction=False)
-    amounts = []
+    script = _scripts.get(uri)
+    if script is None:
+        script = _scripts[uri] = redisclient.client(uri).register_script(_HIT_ALL)
+    keys, args = [], []
     for limit, namespace, key in checks:
         amount, window = _parse(limit)
-        name = f"zhibo:rate:{namespace}:{key}"
-        pipe.set(name, 0, ex=max(1, int(window)), nx=True)
-        pipe.incr(name)
-        amounts.append(amount)
-    counts = pipe.execute()[1::2]
-    return all(count <= amount for count, amount in zip(counts, amounts))
+        keys.append(f"zhibo:rate:{namespace}:{key}")
+        args += [amount, max(1, int(window))]
+    return bool(script(keys=keys, args=args))
 
 
 def _hit_here(limit: str, namespace: str, key: str) -> bool:

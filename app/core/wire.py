@@ -8,7 +8,7 @@ every viewer: server frames are not masked) and written with a non-blocking send
 flushing greenlet.
 
 Order per connection is kept: a connection gets the frame the normal way (engineio's queue)
-when packets are already queued for it, when its writer is in the middle of a send, when the
+when packets are already queued for it, when its writer is sending or waiting to send, when the
 kernel cannot take any of the frame right now, or when it is not a gevent-websocket
 connection (long-polling, the threading server of the tests). If the kernel takes only part
 of the frame, the connection's send lock is held until a greenlet has written the rest, and
@@ -17,7 +17,8 @@ the writer's own sends wait for that lock.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import socket
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ _counts = {"direct": 0, "queued": 0, "partial": 0}
 class Line:
     """The direct way to one connection: its gevent-websocket and a lock shared with its writer."""
 
-    __slots__ = ("ws", "sock", "lock")
+    __slots__ = ("ws", "sock", "lock", "waiting")
 
     def __init__(self, ws: Any, sock: Any = None) -> None:
         from gevent.lock import Semaphore
@@ -36,6 +37,18 @@ class Line:
         self.ws = ws
         self.sock = sock if sock is not None else ws.handler.socket  # the gevent socket under the websocket
         self.lock = Semaphore()
+        #: Writer sends waiting for or holding the lock. A released lock wakes its waiter only at a
+        #: later hub turn; in between the lock looks free, yet the waiter's packet must go first.
+        self.waiting = 0
+
+    def writer_send(self, send: Callable[[Any], Any], message: Any) -> Any:
+        """engineio's writer sends through here: never between the halves of a partly written frame."""
+        self.waiting += 1
+        try:
+            with self.lock:
+                return send(message)
+        finally:
+            self.waiting -= 1
 
 
 def available(socketio) -> bool:
@@ -53,6 +66,7 @@ def install(socketio) -> bool:
     if not available(socketio):
         return False
     from engineio.async_drivers import gevent as driver
+    from gevent.ssl import SSLSocket
 
     class WebSocketWSGI(driver.WebSocketWSGI):
         """engineio's gevent-websocket wrapper, remembering a Line on the engineio socket it serves."""
@@ -60,7 +74,8 @@ def install(socketio) -> bool:
         def __call__(self, environ, start_response):
             ws = environ.get("wsgi.websocket")
             owner = getattr(self.app, "__self__", None)  # the handler is a bound method of the engineio socket
-            if ws is not None and owner is not None:
+            # Not over TLS: gevent's SSL socket ignores a zero timeout, so a send could block the flush.
+            if ws is not None and owner is not None and not isinstance(ws.handler.socket, SSLSocket):
                 self.line = owner.zhibo_line = Line(ws)
             return super().__call__(environ, start_response)
 
@@ -68,8 +83,7 @@ def install(socketio) -> bool:
             line = getattr(self, "line", None)
             if line is None:
                 return super().send(message)
-            with line.lock:  # never between the two halves of a partly written frame
-                return super().send(message)
+            return line.writer_send(super().send, message)
 
     eio = socketio.server.eio
     eio._async = dict(eio._async, websocket=WebSocketWSGI)  # this server only, not the driver module
@@ -104,8 +118,9 @@ def send_to_room(socketio, event: str, data: Any, room: str, namespace: str) -> 
     eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
     wire = frame(eio_pkt.encode())
     eio, direct, queued = server.eio, 0, 0
-    # No yield in this loop (non-blocking sends, queue puts), so the room cannot change under it.
-    for _sid, eio_sid in server.manager.get_participants(namespace, room):
+    # A copy: a fallback send to a viewer whose pings timed out disconnects it inline, which may
+    # yield and change the room while we go through it.
+    for _sid, eio_sid in list(server.manager.get_participants(namespace, room)):
         sock = eio.sockets.get(eio_sid)
         if sock is None:
             continue
@@ -123,7 +138,7 @@ def send_to_room(socketio, event: str, data: Any, room: str, namespace: str) -> 
 
 def _send_now(line: Line, wire: bytes) -> bool:
     """Write the frame without waiting; False when nothing was written and the queue must take it."""
-    if line.lock.locked() or line.ws.closed:
+    if line.waiting or line.lock.locked() or line.ws.closed:
         return False
     try:
         sent = line.sock.send(wire, 0, 0.0)  # gevent: timeout 0.0 raises instead of waiting
@@ -146,8 +161,14 @@ def _send_rest(line: Line, rest: memoryview) -> None:
     """Write the rest of a partly sent frame, then let the connection's writer go on."""
     try:
         line.sock.sendall(rest)
-    except OSError:  # the viewer went away; engineio notices on its next read or ping
+    except OSError:
+        # Half a frame is on the wire: nothing after it could be read. End the connection; the
+        # reader sees it closed and engineio cleans up (the viewer reconnects and resumes).
         log.debug("viewer went away in the middle of a frame")
+        try:
+            line.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
     finally:
         line.lock.release()
 

@@ -107,6 +107,7 @@ def test_ended_sessions_are_deleted_after_a_day_and_open_ones_stay(app):
     staying, leaving = app.test_client(), app.test_client()
     for c in (staying, leaving):
         assert login(c, "pruned_u").status_code == 302
+    stale = leaving.get_cookie("session").value  # a copy kept from before the log-out
     assert leaving.post("/account/logout", data={"csrf_token": csrf_token(leaving, "/")}).status_code == 302
     rows = lambda: db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()  # noqa: E731
     assert sorted(r.ended_at is None for r in rows()) == [False, True]
@@ -119,4 +120,6 @@ def test_ended_sessions_are_deleted_after_a_day_and_open_ones_stay(app):
     db.session.expire_all()
     assert [r.ended_at for r in rows()] == [None]  # only the open session is left
     assert staying.get("/api/v1/me").status_code == 200
-    assert leaving.get("/api/v1/me").status_code == 401
+    copied = app.test_client()
+    copied.set_cookie("session", stale)
+    assert copied.get("/api/v1/me").status_code == 401  # its row is gone: refused just the same
