@@ -237,30 +237,35 @@ def live_server(tmp_path_factory):
             drop_pg_database(pg_url)
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A real redis-server on 127.0.0.1:<free port> for the session; its URL (database 0)."""
+def start_redis(base: Path) -> tuple[subprocess.Popen, int]:
+    """A real redis-server on 127.0.0.1:<free port> (nothing saved), answering PING; (process, port)."""
     server = shutil.which("redis-server")
     if server is None:
         skip_or_fail("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    base = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no", "--dir", str(base)],
                                stdout=open(base / "redis.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return process, port
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            _stop(process)
+            raise RuntimeError(f"redis-server did not start: {(base / 'redis.log').read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real redis-server for the session; its URL (database 0)."""
+    process, port = start_redis(tmp_path_factory.mktemp("redis"))
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"redis-server did not start: {(base / 'redis.log').read_text()[-2000:]}")
-            time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         _stop(process)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.live_server import (ROOT, _server_env, create_pg_database, drop_pg_database, free_port,
-                               skip_or_fail, suite_database_url)
+                               start_redis, suite_database_url)
 
 
 @dataclass
@@ -100,11 +99,8 @@ def _wait(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
 
 def start_cluster(base: Path) -> Cluster:
     """Redis, database with demo data, web processes A and B, and the scheduler process."""
-    redis_server = shutil.which("redis-server")
-    if redis_server is None:
-        skip_or_fail("redis-server is not installed (apt-get install redis-server)")
-    redis_port = free_port()
     pg_url = create_pg_database("zhibo_scale") if suite_database_url() else None
+    redis, redis_port = start_redis(base)
     env = _server_env(base / "instance", 0, pg_url)
     env.update({
         "SOCKETIO_MESSAGE_QUEUE": f"redis://127.0.0.1:{redis_port}/0",
@@ -114,10 +110,7 @@ def start_cluster(base: Path) -> Cluster:
         # One test user posts dozens of comments within seconds; the limits are not under test here.
         "COMMENT_RATE_USER": "1000/minute", "COMMENT_RATE_IP": "1000/minute",
     })
-    cluster = Cluster(base=base, env=env, redis_port=redis_port, pg_url=pg_url)
-    cluster.redis = subprocess.Popen(
-        [redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=open(base / "redis.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    cluster = Cluster(base=base, env=env, redis_port=redis_port, pg_url=pg_url, redis=redis)
     try:
         cluster.flask("db", "upgrade")
         cluster.flask("demo", "load")
