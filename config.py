@@ -78,7 +78,14 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    #: Largest request of any kind (forms with photos); JSON API bodies get API_MAX_BODY_BYTES.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    #: Largest JSON body the API reads: a 20,000-character follow-up report with every
+    #: character \u-escaped is about 120 KB (docs/api.md, "Limits").
+    API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+    #: Largest Socket.IO message the transport reads (engine.io's maxPayload); a bigger websocket
+    #: message closes that connection. Event payloads over 64 KB get a failed ack before this.
+    SOCKETIO_MAX_MESSAGE_BYTES = int(os.environ.get("SOCKETIO_MAX_MESSAGE_BYTES", str(1_000_000)))
 
     #: Failed logins allowed per account+IP within LOGIN_WINDOW_MINUTES.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))

@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known before anything queries)
     from app.accounts.loader import init_login
     from app.core.i18n import init_babel
+    from app.core.sockets import StrictPacket
     from app.extensions import csrf, db, limiter, migrate, socketio
 
     db.init_app(app)
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
                       message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
+                      serializer=StrictPacket, max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
                       logger=False, engineio_logger=False)
     from app.core import wire
     from app.sockets import register_namespaces

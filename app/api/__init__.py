@@ -7,11 +7,13 @@ errors share the envelope `{"ok": false, "error": {"code", "message", "details"}
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from app.api.envelope import ErrorEnvelope
+from app.core import strictjson
 from app.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -50,6 +52,25 @@ def init_api(app: Flask) -> None:
     for module in (accounts, agencies, episodes, polls, live, findings, observers, stats):
         csrf.exempt(module.blp)  # the API checks CSRF itself, below
         api.register_blueprint(module.blp)
+
+    @app.before_request
+    def _api_body() -> None:
+        """Refuse a JSON body that is too large, too deep or not strict JSON before anything reads it.
+
+        webargs then parses the same bytes with the standard json module, which is safe once
+        strictjson has bounded their size and depth.
+        """
+        if not request.path.startswith(API_PREFIX + "/") or request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        limit = app.config["API_MAX_BODY_BYTES"]
+        if (request.content_length or 0) > limit:
+            raise strictjson.PayloadTooLarge(_l("The request body is larger than %(limit)s KB.",
+                                                limit=limit // 1024))
+        # A chunked body has no Content-Length: werkzeug stops reading it at max_content_length,
+        # so one byte more than the limit tells a body that is too large from one that fits.
+        request.max_content_length = limit + 1
+        if request.is_json and request.get_data(cache=True):
+            strictjson.loads(request.get_data(cache=True), max_bytes=limit)
 
     @app.before_request
     def _api_csrf() -> None:

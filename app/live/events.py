@@ -12,13 +12,13 @@ import time
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from app.core import clock
 from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
 from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
-from app.core.sockets import MAX_ID, acked, require_int
+from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.models import Episode
 from app.extensions import db
 from app.live import broadcast, comments, likes, moderation, presence
@@ -35,14 +35,8 @@ ACTOR_TTL = 2.0
 _cache_lock = threading.Lock()
 
 
-class LiveNamespace(Namespace):
+class LiveNamespace(SafeNamespace):
     """Viewers join rooms, comment, like and upvote; hosts answer, pin and moderate."""
-
-    def trigger_event(self, event: str, *args):
-        """Dispatch to on_<event>; unknown events get a failed ack and the connection stays up."""
-        if event not in ("connect", "disconnect") and not hasattr(self, "on_" + event):
-            return {"ok": False, "error": {"code": "unknown_event", "message": str(_l("Unknown event."))}}
-        return super().trigger_event(event, *args)
 
     def on_connect(self, auth=None) -> bool:
         """Everyone may connect; who they are is read per event from the session."""

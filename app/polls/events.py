@@ -5,24 +5,17 @@
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
 from app.core.auth import current_actor
-from app.core.sockets import acked, require_int
+from app.core.sockets import SafeNamespace, acked, require_int
 from app.polls.live import NAMESPACE, poll_room
 from app.polls.queries import results
 from app.polls.services import get_poll
 
 
-class PollsNamespace(Namespace):
+class PollsNamespace(SafeNamespace):
     """Anyone may watch a visible poll; votes go through HTTP."""
-
-    def trigger_event(self, event: str, *args):
-        """Dispatch to on_<event>; unknown events get a failed ack and the connection stays up."""
-        if event not in ("connect", "disconnect") and not hasattr(self, "on_" + event):
-            return {"ok": False, "error": {"code": "unknown_event", "message": str(_l("Unknown event."))}}
-        return super().trigger_event(event, *args)
 
     def on_connect(self, auth=None) -> bool:
         """Everyone may connect."""

@@ -20,8 +20,11 @@ RUN_TOKEN_ID = 1_234_567_891
 
 #: Statuses every API operation may answer, documented once by the `default` (error envelope)
 #: response: an expired/absent CSRF token of a cookie caller (400 csrf_failed), a bad bearer
-#: token (401 token_invalid), throttling (429) and an exhausted database pool (503 busy).
-CROSS_CUTTING = {400: {"csrf_failed", "bad_request"}, 401: {"token_invalid"}, 429: None, 503: {"busy"}}
+#: token (401 token_invalid), a body that is not strict JSON (400, 413: app/core/strictjson.py),
+#: throttling (429) and an exhausted database pool (503 busy).
+CROSS_CUTTING = {400: {"csrf_failed", "bad_request", "body_too_deep", "duplicate_key",
+                       "number_too_large", "bad_encoding"},
+                 401: {"token_invalid"}, 413: {"payload_too_large"}, 429: None, 503: {"busy"}}
 
 
 @schemathesis.check
