@@ -5,6 +5,7 @@ from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
 from app.core import clock
+from app.core.auth import actor_for
 from app.extensions import db, login_manager
 
 
@@ -42,8 +43,10 @@ def init_login(app: Flask) -> None:
         from app.accounts.services import user_for_token
         from app.core.errors import NotLoggedIn
 
-        user = user_for_token(header[7:].strip(), now=clock.now())
+        user, touched = user_for_token(header[7:].strip(), now=clock.now())
         if user is None:
             raise NotLoggedIn(_l("The API token is invalid or revoked."), code="token_invalid")
-        db.session.commit()  # last_used_at
+        if touched:
+            db.session.commit()  # last_used_at (at most once a minute; a commit also expires the user)
         g.api_user = user
+        g.api_actor = actor_for(user)  # built once: the limiter's key and the view both ask for it

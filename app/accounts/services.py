@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
@@ -156,16 +157,18 @@ def issue_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str]
     return token, secret
 
 
-def user_for_token(secret: str, *, now: datetime) -> User | None:
-    """The active user owning this token, or None."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(secret),
-                                                     ApiToken.revoked_at.is_(None)))
+def user_for_token(secret: str, *, now: datetime) -> tuple[User | None, bool]:
+    """The active user owning this token (or None), and whether its last-use time was written."""
+    # The token and its user in one query: this runs on every API call.
+    token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user)).where(
+        ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.is_active:
-        return None
+        return None, False
     # Write the last-use time at most once a minute: it is read rarely, written per call.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user
+        return token.user, True
+    return token.user, False
 
 
 def agency_by_slug(slug: str) -> Agency:

@@ -86,7 +86,7 @@ def current_actor() -> Actor:
     from flask import g
     from flask_login import current_user
 
-    api_user = g.get("api_user")
-    if api_user is not None:
-        return actor_for(api_user)
+    api_actor = g.get("api_actor")
+    if api_actor is not None:
+        return api_actor
     return actor_for(current_user)

@@ -215,11 +215,11 @@ def _check_open(poll: Poll, now: datetime) -> None:
         raise Conflict(_l("This poll is not open for voting yet."), code="poll_not_open")
 
 
-def _insert_vote(values: dict) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; True when the row went in."""
+def _insert_vote(values: dict) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it did not go in."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(Vote.__table__).values(**values).on_conflict_do_nothing().returning(Vote.__table__.c.id)
-    return db.session.execute(statement).scalar() is not None
+    return db.session.execute(statement).scalar()
 
 
 def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
@@ -248,13 +248,16 @@ def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
         if not free:
             raise Conflict(_l("You have used all %(n)s of your votes in this poll. Withdraw one to vote "
                               "for another topic.", n=poll.votes_per_person), code="vote_limit_reached")
-        if _insert_vote({"poll_id": poll.id, "topic_id": topic.id, "user_id": actor.user_id,
-                         "slot": free[0], "created_at": now}):
+        values = {"poll_id": poll.id, "topic_id": topic.id, "user_id": actor.user_id,
+                  "slot": free[0], "created_at": now}
+        vote_id = _insert_vote(values)
+        if vote_id is not None:
             break
     else:  # pragma: no cover - only when slots keep changing under us beyond the limit
         raise Conflict(_l("Your vote could not be recorded; please try again."), code="vote_retry")
     mark_results_changed(poll.id)
-    return db.session.scalar(select(Vote).where(Vote.topic_id == topic.id, Vote.user_id == actor.user_id))
+    # The row as inserted, not read back (nor reloaded after the commit): this is the surge's path.
+    return Vote(id=vote_id, **values)
 
 
 def withdraw(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> None:
