@@ -14,13 +14,18 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
+    #: Seconds after which trying again may succeed (sent as Retry-After), when known.
+    retry_after: int | None = None
+
     def __init__(self, message: Any = None, *, code: str | None = None,
-                 details: dict | None = None) -> None:
+                 details: dict | None = None, retry_after: int | None = None) -> None:
         super().__init__(str(message) if message is not None else self.code)
         self.message = message if message is not None else self.default_message()
         if code:
             self.code = code
         self.details = details or {}
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def default_message(self) -> Any:
         """Fallback message when the raiser gave none."""
@@ -134,7 +139,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        return error_response(error.status, error.code, error.message, error.details)
+        response = error_response(error.status, error.code, error.message, error.details)
+        if error.retry_after is None:
+            return response
+        response = app.make_response(response)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -29,6 +29,11 @@ def _parse(limit: str) -> tuple[int, float]:
     return item.amount, float(item.get_expiry())
 
 
+def window_seconds(limit: str) -> int:
+    """How long a window of this limit lasts: the most a refused caller waits (Retry-After)."""
+    return max(1, int(_parse(limit)[1]))
+
+
 def hit(limit: str, namespace: str, key: str) -> bool:
     """Count one hit of key; False when the limit is already reached."""
     return hit_all([(limit, namespace, key)])

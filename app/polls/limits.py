@@ -1,13 +1,22 @@
-"""Rate limits on votes and proposals: per user and per address, read from the config per request."""
+"""Rate limits on votes and proposals: per user and per address, read from the config per request.
+
+Counted by app/core/ratelimit.py (the live room's limiter: one in-process window, or one Redis
+round trip for both limits) rather than Flask-Limiter, whose in-memory storage armed a timer
+thread on almost every hit: with two limits that was a fifth of a vote request's CPU
+(bench/poll/breakdown.py, docs/performance.md).
+"""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
+from app.core import ratelimit
 from app.core.auth import current_actor
-from app.extensions import limiter
+from app.core.errors import RateLimited
 
 
 def user_key() -> str:
@@ -16,16 +25,20 @@ def user_key() -> str:
     return f"user:{actor.user_id}" if actor.user_id is not None else f"ip:{get_remote_address()}"
 
 
-def _config(name: str) -> Callable[[], str]:
-    return lambda: current_app.config[name]
-
-
 def _two_limits(prefix: str, user_setting: str, ip_setting: str) -> Callable:
+    """A decorator counting POST and DELETE against the user's and the address's limits."""
     def decorate(fn: Callable) -> Callable:
-        fn = limiter.shared_limit(_config(user_setting), f"{prefix}-user", key_func=user_key,
-                                  methods=["POST", "DELETE"])(fn)
-        return limiter.shared_limit(_config(ip_setting), f"{prefix}-ip", key_func=get_remote_address,
-                                    methods=["POST", "DELETE"])(fn)
+        @functools.wraps(fn)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            if request.method in ("POST", "DELETE"):
+                config = current_app.config
+                # The user's window first: a refused user does not use up the shared address's budget.
+                checks = [(config[user_setting], f"{prefix}-user", user_key()),
+                          (config[ip_setting], f"{prefix}-ip", get_remote_address())]
+                if not ratelimit.hit_all(checks):
+                    raise RateLimited(retry_after=ratelimit.window_seconds(config[user_setting]))
+            return fn(*args, **kwargs)
+        return limited
     return decorate
 
 

@@ -207,8 +207,8 @@ def open_and_close_due(now: datetime) -> tuple[list[int], list[int]]:
 # ---------------------------------------------------------------- voting
 
 
-def _check_open(poll: Poll, now: datetime) -> None:
-    """Refuse unless voting is open right now."""
+def _check_open(poll: Any, now: datetime) -> None:
+    """Refuse unless voting is open right now (`poll`: a Poll, or a row with state, opens_at, closes_at)."""
     if poll.state in ("closed", "decided") or (poll.state == "open" and now >= poll.closes_at):
         raise Conflict(_l("This poll is closed; votes are no longer accepted."), code="poll_closed")
     if poll.state != "open" or now < poll.opens_at:
@@ -222,6 +222,20 @@ def _insert_vote(values: dict) -> int | None:
     return db.session.execute(statement).scalar()
 
 
+def _vote_target(poll_id: int, topic_id: Any):
+    """The poll's voting facts and the topic's, in one Core query (the surge's path: no ORM entities).
+
+    A row with poll columns only (topic_* None) when the topic is not this poll's; None when there
+    is no such poll.
+    """
+    topic_id = topic_id if isinstance(topic_id, int) and not isinstance(topic_id, bool) else -1
+    return db.session.execute(
+        select(Poll.id, Poll.state, Poll.opens_at, Poll.closes_at, Poll.votes_per_person,
+               Topic.id.label("topic_id"), Topic.state.label("topic_state"))
+        .outerjoin(Topic, (Topic.poll_id == Poll.id) & (Topic.id == topic_id))
+        .where(Poll.id == poll_id)).one_or_none()
+
+
 def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
     """Vote for a topic: window, approved topic, once per topic, at most votes_per_person.
 
@@ -230,32 +244,35 @@ def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
     nothing and we read again (bounded by the limit), so the answer is always right.
     """
     require_login(actor)
-    poll = get_poll(actor, poll_id)
-    _check_open(poll, now)
-    topic = get_topic(poll, topic_id)
-    if topic.state == "merged":
+    target = _vote_target(poll_id, topic_id)
+    if target is None or (target.state == "draft" and not actor.is_coordinator):
+        raise NotFound(_l("No such poll."), code="poll_not_found")
+    _check_open(target, now)
+    if target.topic_id is None:
+        raise NotFound(_l("No such topic in this poll."), code="topic_not_found")
+    if target.topic_state == "merged":
         raise Conflict(_l("This topic was merged into another one; vote for that topic instead."),
                        code="topic_merged")
-    if topic.state != "approved":
+    if target.topic_state != "approved":
         raise Conflict(_l("This topic is not open for voting."), code="topic_not_votable")
-    for _attempt in range(poll.votes_per_person + 2):
+    for _attempt in range(target.votes_per_person + 2):
         rows = db.session.execute(select(Vote.topic_id, Vote.slot).where(
-            Vote.poll_id == poll.id, Vote.user_id == actor.user_id)).all()
-        if any(t == topic.id for t, _ in rows):
+            Vote.poll_id == target.id, Vote.user_id == actor.user_id)).all()
+        if any(t == target.topic_id for t, _ in rows):
             raise Conflict(_l("You have already voted for this topic."), code="already_voted")
         taken = {slot for _, slot in rows}
-        free = [s for s in range(1, poll.votes_per_person + 1) if s not in taken]
+        free = [s for s in range(1, target.votes_per_person + 1) if s not in taken]
         if not free:
             raise Conflict(_l("You have used all %(n)s of your votes in this poll. Withdraw one to vote "
-                              "for another topic.", n=poll.votes_per_person), code="vote_limit_reached")
-        values = {"poll_id": poll.id, "topic_id": topic.id, "user_id": actor.user_id,
+                              "for another topic.", n=target.votes_per_person), code="vote_limit_reached")
+        values = {"poll_id": target.id, "topic_id": target.topic_id, "user_id": actor.user_id,
                   "slot": free[0], "created_at": now}
         vote_id = _insert_vote(values)
         if vote_id is not None:
             break
     else:  # pragma: no cover - only when slots keep changing under us beyond the limit
         raise Conflict(_l("Your vote could not be recorded; please try again."), code="vote_retry")
-    mark_results_changed(poll.id)
+    mark_results_changed(target.id)
     # The row as inserted, not read back (nor reloaded after the commit): this is the surge's path.
     return Vote(id=vote_id, **values)
 

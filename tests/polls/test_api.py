@@ -66,6 +66,25 @@ def test_voting_twice_and_above_the_limit_via_the_api(world, login_as):
     assert db.session.scalar(select(func.count(Vote.id))) == 2
 
 
+def test_a_voter_over_the_rate_limit_is_told_when_to_retry(world, login_as, app):
+    app.config["POLL_VOTE_RATE_USER"] = "1/minute"
+    try:
+        c = login_as("public")
+        path = f"/api/v1/polls/{world['poll'].id}/votes"
+        assert write(c, "POST", path, {"topic_id": world["topics"][0]}).status_code == 201
+
+        refused = write(c, "POST", path, {"topic_id": world["topics"][1]})
+        zh = c.post(path, json={"topic_id": world["topics"][1]}, headers={"X-CSRFToken": meta_csrf(c)})
+    finally:
+        app.config["POLL_VOTE_RATE_USER"] = "10000/minute"
+
+    assert (refused.status_code, refused.json["error"]["code"]) == (429, "rate_limited")
+    assert refused.headers["Retry-After"] == "60"
+    assert refused.json["error"]["message"] == "Too many attempts. Please wait a moment and try again."
+    assert zh.status_code == 429 and zh.json["error"]["message"] == "操作过于频繁，请稍后再试。"
+    assert db.session.scalar(select(func.count(Vote.id))) == 1
+
+
 def test_anonymous_votes_get_401(world, client):
     response = write(client, "POST", f"/api/v1/polls/{world['poll'].id}/votes", {"topic_id": world["topics"][0]})
     assert response.status_code == 401 and response.json["error"]["code"] == "login_required"

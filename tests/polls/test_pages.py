@@ -195,6 +195,7 @@ def test_vote_rate_limit_per_user(world, login_as, app):
             assert post(c, f"{page}/vote", {"topic_id": topic}, page).status_code == 302
         response = post(c, f"{page}/withdraw", {"topic_id": world["topics"][0]}, page)
         assert response.status_code == 429
+        assert response.headers["Retry-After"] == "60"
         assert "Too many attempts" in text_of(response)
         assert db.session.scalar(select(func.count(Vote.id))) == 2
         # another user is not affected
