@@ -78,6 +78,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    #: Seconds a public page rendered for one anonymous visitor serves the others (0: off); logged-in
+    #: users are never served from it (app/core/pagecache.py, docs/performance.md).
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", "5"))
     #: Largest request of any kind (forms with photos); JSON API bodies get API_MAX_BODY_BYTES.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     #: Largest JSON body the API reads: a 20,000-character follow-up report with every
@@ -149,6 +152,7 @@ class TestConfig(Config):
     POLL_VOTE_RATE_USER = POLL_VOTE_RATE_IP = "10000/minute"
     POLL_PROPOSAL_RATE_USER = POLL_PROPOSAL_RATE_IP = "10000/minute"
     LIVE_BACKGROUND_TASKS = False  # tests flush the live room's batches themselves
+    PAGE_CACHE_SECONDS = 0  # a test sees what it just wrote; tests/test_pagecache.py turns it on
 
 
 class ProductionConfig(Config):

@@ -33,6 +33,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
 
+    from app.core.pagecache import init_page_cache
+
+    init_page_cache(app)  # after CSRFProtect (it replaces its csrf_token global) and the headers
+
     from app.cli import register_cli
 
     register_cli(app)
