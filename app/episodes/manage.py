@@ -13,10 +13,10 @@ from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.episodes import covers, services
+from app.episodes.blueprint import bp
 from app.episodes.forms import EpisodeForm, to_local, to_utc
 from app.episodes.models import Episode
 from app.episodes.queries import visible_episodes
-from app.episodes.routes import bp
 from app.extensions import db
 
 

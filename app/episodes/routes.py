@@ -1,7 +1,7 @@
 """Public episode pages: schedule, archive, the episode page, calendar feeds, covers, remind me."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from app.agencies.models import Agency, Domain
@@ -9,11 +9,11 @@ from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError, NotAllowed
-from app.episodes import calendar, covers, queries, services
+from app.episodes import calendar, covers, manage, queries, services  # noqa: F401 (manage: coordinator pages)
+from app.episodes.blueprint import bp
 from app.episodes.forms import PLACE_LABELS, RemindForm, StepForm
 from app.extensions import db
 
-bp = Blueprint("episodes", __name__)
 
 @bp.route("/episodes")
 def schedule():
@@ -128,6 +128,3 @@ def cover(episode_id: int):
     response = send_file(path, mimetype="image/jpeg", max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
-
-
-from app.episodes import manage  # noqa: E402,F401 - coordinator pages on the same blueprint

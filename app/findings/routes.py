@@ -1,10 +1,7 @@
 """Public pages of the follow-up loop: the board (回头看), findings, reports, the feed, photos, follows."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -12,10 +9,11 @@ from app.agencies.models import Agency, Domain
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import DomainError
+from app.core.pages import run_service
 from app.episodes.models import Episode
 from app.extensions import db
-from app.findings import markdown, photos, queries, reports, services, stats
+from app.findings import markdown, photos, queries, reports, routes_manage, services, stats
+from app.findings.blueprint import bp
 from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, CorrectionForm, DecisionForm,
                                 FollowForm, ReviewForm, files)
 from app.findings.models import Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpPhoto
@@ -23,18 +21,7 @@ from app.notifications.models import Subscription
 from app.notifications.services import follow as follow_target
 from app.notifications.services import unfollow
 
-bp = Blueprint("findings", __name__)
 PER_PAGE = 30
-
-
-def run_service(form, call: Callable[[], Any]) -> tuple[Any, int]:
-    """Run a service in a unit of work; a DomainError becomes a form error and its status."""
-    try:
-        with unit_of_work():
-            return call(), 200
-    except DomainError as error:
-        form.form_errors.append(str(error.message))
-        return None, error.status
 
 
 def is_following(kind: str, target_id: int) -> bool:
@@ -160,23 +147,10 @@ def decide(finding_id: int):
     return redirect(url_for("findings.finding", finding_id=finding_id))
 
 
-def render_report(report_id: int, *, review_form=None, correction_form=None, status: int = 200):
-    """A follow-up report: text, outcomes, photos, revision history, review and correction forms."""
-    actor = current_actor()
-    report = reports.get_report(actor, report_id)
-    current = report.current
-    return render_template(
-        "findings/report.html", report=report, actor=actor, now=clock.now(),
-        review_form=review_form or ReviewForm(formdata=None),
-        correction_form=correction_form or CorrectionForm(formdata=None, body=current.body_md if current else ""),
-        may_correct=report.state == "published" and (actor.is_coordinator or actor.is_agency_member(report.agency_id)),
-        may_edit=report.state in reports.EDITABLE_STATES and actor.is_agency_member(report.agency_id)), status
-
-
 @bp.get("/follow-ups/<int:report_id>")
 def report(report_id: int):
     """One follow-up report."""
-    return render_report(report_id)
+    return routes_manage.render_report(report_id)
 
 
 @bp.get("/uploads/findings/<name>")
@@ -233,6 +207,3 @@ def _safe_next() -> str | None:
     """A local path to return to (never another site)."""
     target = request.form.get("next") or ""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else None
-
-
-from app.findings import routes_manage  # noqa: E402,F401  (forms of the agency and the coordinator)

@@ -9,13 +9,14 @@ from app.agencies.models import Agency, Domain
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.i18n import current_lang
+from app.core.pages import run_service
 from app.episodes.forms import to_local
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings import queries, reports, services
+from app.findings.blueprint import bp
 from app.findings.forms import OUTCOME_LABELS, CorrectionForm, FindingForm, ReportForm, ReviewForm
 from app.findings.models import Finding, FollowUp
-from app.findings.routes import bp, render_report, run_service
 from app.live.models import LegalBasis
 
 
@@ -184,3 +185,16 @@ def manage():
     return render_template("findings/manage.html", reports=db.session.scalars(report_q.limit(100)).all(),
                            findings=db.session.scalars(finding_q.order_by(Finding.rectify_by)).all(),
                            now=now, actor=actor, agencies={a.id: a for a in db.session.scalars(select(Agency))})
+
+
+def render_report(report_id: int, *, review_form=None, correction_form=None, status: int = 200):
+    """A follow-up report: text, outcomes, photos, revision history, review and correction forms."""
+    actor = current_actor()
+    report = reports.get_report(actor, report_id)
+    current = report.current
+    return render_template(
+        "findings/report.html", report=report, actor=actor, now=clock.now(),
+        review_form=review_form or ReviewForm(formdata=None),
+        correction_form=correction_form or CorrectionForm(formdata=None, body=current.body_md if current else ""),
+        may_correct=report.state == "published" and (actor.is_coordinator or actor.is_agency_member(report.agency_id)),
+        may_edit=report.state in reports.EDITABLE_STATES and actor.is_agency_member(report.agency_id)), status

@@ -1,7 +1,7 @@
 """Observer pages: registry, rotation, invitations (link, QR, bind, answer, check-in), my observer page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -10,15 +10,16 @@ from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError
+from app.core.pages import form_error
 from app.episodes.forms import to_utc
 from app.episodes.models import Episode
 from app.extensions import db
-from app.observers import queries, services
+from app.observers import queries, routes_invitation, routes_notes, services  # noqa: F401 (more views on bp)
+from app.observers.blueprint import bp
 from app.observers.forms import (ASPECT_LABELS, KIND_LABELS, STATE_LABELS, VISIBILITY_LABELS, ButtonForm,
                                  CheckInForm, InviteForm, ObserverForm, RespondForm)
 from app.observers.models import Observer
 
-bp = Blueprint("observers", __name__)
 
 REGISTRY_FIELDS = ("name", "kind", "organisation", "term_start", "term_end", "contact", "listed")
 
@@ -30,16 +31,6 @@ def _register_globals(state) -> None:
         episode_observers=queries.listed_observers, agency_observer_notes=queries.notes_for_agency,
         observer_kind_labels=KIND_LABELS, observer_kind_map=lambda: {k: str(v) for k, v in KIND_LABELS.items()}, observer_aspect_labels=ASPECT_LABELS,
         observer_state_labels=STATE_LABELS, observer_visibility_labels=VISIBILITY_LABELS)
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Attach a refused action's message to the named field, else to the form."""
-    fields = (error.details or {}).get("fields") or {}
-    for name in fields:
-        if name in form:
-            form[name].errors = [*form[name].errors, str(error.message)]
-            return
-    form.form_errors.append(str(error.message))
 
 
 # ---------------------------------------------------------------- registry (coordinator)
@@ -60,7 +51,7 @@ def registry():
             flash(_("Observer %(name)s added.", name=observer.name), "success")
             return redirect(url_for("observers.registry"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
@@ -86,7 +77,7 @@ def edit(observer_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("observers.registry"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
@@ -182,6 +173,3 @@ def check_in(episode_id: int):
         return _episode_page(episode, error=str(error.message), status=error.status)
     flash(_("Checked in."), "success")
     return redirect(url_for("observers.episode_invitations", episode_id=episode.id))
-
-
-from app.observers import routes_invitation, routes_notes  # noqa: E402,F401  (more routes on bp)

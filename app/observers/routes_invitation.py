@@ -15,9 +15,9 @@ from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.extensions import db
 from app.observers import notes, queries, services
+from app.observers.blueprint import bp
 from app.observers.forms import ButtonForm, RespondForm
 from app.observers.models import Invitation, ObserverNote
-from app.observers.routes import bp
 
 
 def _page(invitation: Invitation, error: str | None = None, status: int = 200):

@@ -11,12 +11,14 @@ from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError, NotAllowed
+from app.core.pages import form_error
 from app.episodes.forms import to_local, to_utc
+from app.episodes.models import Episode
 from app.extensions import db
 from app.observers import notes, queries, services
 from app.observers.forms import ASPECT_LABELS, AnswerForm, DueForm, NoteForm
 from app.observers.models import ObserverNote
-from app.observers.routes import _episode, _form_error, bp
+from app.observers.blueprint import bp
 
 
 @bp.route("/episodes/<int:episode_id>/observer-notes/new", methods=["GET", "POST"])
@@ -24,7 +26,7 @@ from app.observers.routes import _episode, _form_error, bp
 def new_note(episode_id: int):
     """An invited observer writes a note on the episode's enforcement."""
     actor = current_actor()
-    episode = _episode(episode_id)
+    episode = db.get_or_404(Episode, episode_id)
     if services.observer_of_user(actor.user_id) is None:
         raise NotAllowed(_("Only observers can write observer notes."), code="note_observers_only")
     form, status = NoteForm(), 200
@@ -38,7 +40,7 @@ def new_note(episode_id: int):
             flash(_("Your note was sent to the agency."), "success")
             return redirect(url_for("observers.me"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
@@ -106,7 +108,7 @@ def set_due(note_id: int):
         with unit_of_work():
             notes.set_due(actor, note.id, to_utc(form.answer_due.data), now=clock.now())
     except DomainError as error:
-        _form_error(form, error)
+        form_error(form, error)
         return _notes_page(error=str(error.message), status=error.status)
     flash(_("Deadline saved."), "success")
     return redirect(url_for("observers.notes_list"))

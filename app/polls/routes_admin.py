@@ -9,10 +9,11 @@ from flask_login import login_required
 
 from app.core import clock
 from app.core.auth import current_actor
+from app.core.pages import run_service
 from app.polls import decisions, proposals, queries, services, tallies
+from app.polls.blueprint import bp
 from app.polls.forms import (DecideForm, EpisodeFromPollForm, PollForm, ReviewForm, TallyEditForm, TallyForm,
                              TopicForm, to_local, to_utc)
-from app.polls.routes import bp, run_service
 
 
 def _coordinator():
