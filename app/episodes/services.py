@@ -19,6 +19,7 @@ from app.core.errors import Conflict, NotAllowed, NotFound
 from app.episodes import validation as v
 from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer
 from app.episodes.queries import visible_episodes
+from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db
 from app.notifications.services import audit, follow, unfollow
 
@@ -154,7 +155,7 @@ def transition(actor: Actor, episode_id: int, name: str, *, now: datetime) -> Ep
     db.session.flush()
     audit(actor, f"episode.{name}", "episode", episode.id, now=now, data={"from": source, "to": target})
     realtime.emit("state", {"episode_id": episode.id, "state": target, "at": now.isoformat()},
-                  room=f"episode:{episode.id}")
+                  room=episode_room(episode.id), namespace=NAMESPACE)
     return episode
 
 
