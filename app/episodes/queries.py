@@ -109,3 +109,10 @@ def page_of(query: Select, page: int, per_page: int = 12) -> tuple[list, dict]:
     page = min(max(1, page), pages)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return items, {"page": page, "pages": pages, "total": total, "per_page": per_page}
+
+
+def episode_of(poll) -> Episode | None:
+    """The episode created from the poll's decided topic, if any."""
+    if poll.decided_topic_id is None:
+        return None
+    return db.session.scalar(select(Episode).where(Episode.topic_id == poll.decided_topic_id))

@@ -18,10 +18,11 @@ from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound
 from app.episodes import validation as v
 from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer
-from app.episodes.queries import visible_episodes
+from app.episodes.queries import episode_of, visible_episodes
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db
 from app.notifications.services import audit, follow, unfollow
+from app.polls import services as polls
 
 #: transition name → (from state, to state, timestamp column, who besides the coordinator)
 TRANSITIONS: dict[str, tuple[str, str, str, str | None]] = {
@@ -88,6 +89,22 @@ def create_episode(actor: Actor, *, title: str, domain_id: int, agency_ids: list
     db.session.flush()
     audit(actor, "episode.create", "episode", episode.id, now=now,
           data={"number": episode.number, "title": episode.title})
+    return episode
+
+
+def create_episode_from_decision(actor: Actor, poll_id: int, *, title: Any, agency_ids: list[int],
+                                 scheduled_start: datetime, now: datetime, **details: Any) -> Episode:
+    """Second step of a poll's decision: a draft episode on the chosen topic (one per poll)."""
+    polls.require_coordinator(actor)
+    poll = polls.get_poll(actor, poll_id, lock=True)
+    if poll.state != "decided":
+        raise Conflict(_l("Decide the topic first."), code="poll_not_decided")
+    if episode_of(poll) is not None:
+        raise Conflict(_l("The episode for this poll has already been created."), code="episode_exists")
+    topic = poll.decided_topic
+    episode = create_episode(actor, title=title, domain_id=topic.domain_id, agency_ids=agency_ids,
+                             scheduled_start=scheduled_start, now=now, topic_id=topic.id, **details)
+    audit(actor, "poll.episode", "poll", poll.id, now=now, data={"episode_id": episode.id})
     return episode
 
 

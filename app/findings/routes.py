@@ -14,8 +14,8 @@ from app.episodes.models import Episode
 from app.extensions import db
 from app.findings import markdown, photos, queries, reports, routes_manage, services, stats
 from app.findings.blueprint import bp
-from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, CorrectionForm, DecisionForm,
-                                FollowForm, ReviewForm, files)
+from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, DecisionForm,
+                                FollowForm, files)
 from app.findings.models import Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpPhoto
 from app.notifications.models import Subscription
 from app.notifications.services import follow as follow_target

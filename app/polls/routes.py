@@ -10,6 +10,7 @@ from flask_login import login_required
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.pages import run_service
+from app.episodes.queries import episode_of
 from app.extensions import db
 from app.polls import proposals, queries, routes_admin, services  # noqa: F401 (routes_admin: coordinator pages)
 from app.polls.blueprint import bp
@@ -38,7 +39,7 @@ def render_poll(poll_id: int, *, proposal_form: ProposalForm | None = None, vote
         "polls/show.html", poll=poll, topics=topics, results=queries.results(poll),
         mine=services.my_votes(actor, poll.id), now=clock.now(), action_form=ActionForm(),
         proposal_form=proposal_form or ProposalForm(formdata=None), vote_error=vote_error,
-        episode=queries.episode_of(poll), actor=actor), status
+        episode=episode_of(poll), actor=actor), status
 
 
 @bp.get("/<int:poll_id>")

@@ -17,10 +17,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.agencies.models import Domain
 from app.core.auth import Actor, require_login
+from app.core.places import PLACE_KINDS
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from app.extensions import db
 from app.notifications.services import audit
-from app.polls.models import PLACE_KINDS, Poll, Topic, Vote
+from app.polls.models import Poll, Topic, Vote
 
 #: A poll needs at least this many approved topics to open.
 MIN_TOPICS_TO_OPEN = 2
