@@ -28,6 +28,19 @@ def public_findings() -> Select:
                      selectinload(Finding.legal_basis), selectinload(Finding.photos)))
 
 
+def agency_findings(agency_id: int, limit: int) -> list[Finding]:
+    """An agency's latest findings of broadcast episodes (its public page)."""
+    return list(db.session.scalars(public_findings().where(Finding.agency_id == agency_id)
+                                   .order_by(Finding.id.desc()).limit(limit)))
+
+
+def agency_reports(agency_id: int, limit: int) -> list[FollowUp]:
+    """An agency's latest published follow-up reports (its public page)."""
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.agency_id == agency_id,
+                                                          FollowUp.state == "published")
+                                   .order_by(FollowUp.published_at.desc()).limit(limit)))
+
+
 def board(now: datetime, *, episode_id: int | None = None, agency: str | None = None,
           domain: str | None = None, state: str | None = None) -> Select:
     """The board's findings, filtered; newest episode first."""
