@@ -1,7 +1,7 @@
 """Read-side rules for episodes: who may see which."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -47,7 +47,7 @@ def filter_episodes(query: Select, state: str | None, domain: str | None, agency
 #: States of episodes already broadcast: the archive (teaching library).
 ARCHIVE_STATES = ("ended", "follow_up", "closed")
 #: Pages show years in the display time zone (China Standard Time has no DST).
-_CST = timedelta(hours=8)
+CST = timedelta(hours=8)
 
 
 def schedule(actor: Actor) -> Select:
@@ -56,34 +56,18 @@ def schedule(actor: Actor) -> Select:
         Episode.state, Episode.scheduled_start, Episode.id)  # "live" sorts before "scheduled"
 
 
-def archive(actor: Actor, *, q: str | None = None, domain: str | None = None, agency: str | None = None,
-            year: int | None = None) -> Select:
-    """Broadcast episodes, newest first; search titles, summaries, inspected parties and live notes."""
-    from app.findings.models import Finding
-    from app.live.models import LiveNote
-
-    query = filter_episodes(visible_episodes(actor).where(Episode.state.in_(ARCHIVE_STATES)),
-                            None, domain, agency)
-    if year:
-        start = datetime(year, 1, 1, tzinfo=timezone.utc) - _CST
-        query = query.where(Episode.scheduled_start >= start,
-                            Episode.scheduled_start < start.replace(year=year + 1))
-    if q:
-        words = q.strip()[:100]
-        query = query.where(or_(
-            Episode.title.icontains(words, autoescape=True),
-            Episode.summary.icontains(words, autoescape=True),
-            Episode.area.icontains(words, autoescape=True),
-            Episode.id.in_(select(Finding.episode_id).where(Finding.party_name.icontains(words, autoescape=True))),
-            Episode.id.in_(select(LiveNote.episode_id).where(LiveNote.body.icontains(words, autoescape=True))),
-        ))
-    return query.order_by(Episode.scheduled_start.desc(), Episode.id.desc())
+def agency_episodes(agency_id: int, limit: int = 50) -> list[Episode]:
+    """The published episodes an agency took part in, newest first (its public page)."""
+    return list(db.session.scalars(
+        visible_episodes(ANONYMOUS).where(Episode.id.in_(
+            select(EpisodeAgency.episode_id).where(EpisodeAgency.agency_id == agency_id)))
+        .order_by(Episode.scheduled_start.desc()).limit(limit)))
 
 
 def archive_years() -> list[int]:
     """Years (display time zone) that have broadcast episodes, newest first."""
     starts = db.session.scalars(select(Episode.scheduled_start).where(Episode.state.in_(ARCHIVE_STATES)))
-    return sorted({(s + _CST).year for s in starts}, reverse=True)
+    return sorted({(s + CST).year for s in starts}, reverse=True)
 
 
 def published_episodes() -> Select:

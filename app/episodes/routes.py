@@ -13,6 +13,7 @@ from app.episodes import calendar, covers, manage, queries, services  # noqa: F4
 from app.episodes.blueprint import bp
 from app.episodes.forms import PLACE_LABELS, RemindForm, StepForm
 from app.extensions import db
+from app.search import queries as search
 
 
 @bp.route("/episodes")
@@ -34,7 +35,7 @@ def archive():
     domain = (request.args.get("domain") or "")[:40] or None
     agency = (request.args.get("agency") or "")[:60] or None
     year = _int_arg("year")
-    query = queries.archive(current_actor(), q=q or None, domain=domain, agency=agency, year=year)
+    query = search.archive(current_actor(), q=q or None, domain=domain, agency=agency, year=year)
     episodes, meta = queries.page_of(query, _int_arg("page") or 1)
     return render_template(
         "episodes/archive.html", episodes=episodes, meta=meta, q=q, domain=domain, agency=agency, year=year,
