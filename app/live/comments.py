@@ -134,6 +134,12 @@ def _offset(episode: LiveRoom, now: datetime) -> int | None:
     return max(0, int((now - episode.live_at).total_seconds())) if episode.live_at else None
 
 
+def published_count(episode_id: int) -> int:
+    """How many comments and questions of an episode are published."""
+    return db.session.scalar(select(func.count(Comment.id)).where(
+        Comment.episode_id == episode_id, Comment.state == "published")) or 0
+
+
 def published(episode_id: int):
     """Published comments of an episode, authors and their observer kinds loaded (no query per row)."""
     from app.observers.models import Observer
