@@ -16,7 +16,7 @@ from app.findings import markdown, photos, queries, reports, routes_manage, serv
 from app.findings.blueprint import bp
 from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, DecisionForm,
                                 FollowForm, files)
-from app.findings.models import Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpPhoto
+from app.findings.models import Finding, FindingConfirmation
 from app.notifications.models import Subscription
 from app.notifications.services import follow as follow_target
 from app.notifications.services import unfollow
@@ -160,17 +160,7 @@ def photo(name: str):
     path = photos.photo_file(stored)
     if path is None:
         abort(404)
-    actor = current_actor()
-    owner = db.session.scalar(select(FindingPhoto).where(FindingPhoto.path == stored))
-    allowed = False
-    if owner is not None:
-        allowed = services.get_finding(owner.finding_id) is not None  # NotFound for draft episodes
-    elif (fp := db.session.scalar(select(FollowUpPhoto).where(FollowUpPhoto.path == stored))) is not None:
-        allowed = reports.may_see(actor, db.session.get(FollowUp, fp.follow_up_id))
-    else:
-        allowed = db.session.scalar(select(FindingConfirmation.id).where(FindingConfirmation.photo_path == stored)) \
-            is not None
-    if not allowed:
+    if not reports.may_see_photo(current_actor(), stored):
         abort(404)
     response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg", max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
