@@ -8,7 +8,7 @@ from app.agencies.models import Agency, Domain
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import DomainError, NotAllowed
+from app.core.errors import DomainError
 from app.episodes import calendar, covers, manage, queries, services  # noqa: F401 (manage: coordinator pages)
 from app.episodes.blueprint import bp
 from app.episodes.forms import PLACE_LABELS, RemindForm, StepForm
@@ -86,8 +86,7 @@ def step(episode_id: int):
     if not actor.is_authenticated:
         return redirect(url_for("accounts.login", next=url_for("episodes.detail", episode_id=episode_id)))
     episode = services.get_visible(actor, episode_id)
-    if not (actor.is_coordinator or services.may_run_live(actor, episode)):
-        raise NotAllowed(code="episode_transition_forbidden")
+    services.check_may_step(actor, episode)
     name = request.form.get("step", "")
     if not StepForm().validate_on_submit() or name not in services.TRANSITIONS:
         return render_detail(episode, error=_("Choose one of the buttons below."), status=422)

@@ -51,6 +51,12 @@ def may_run_live(actor: Actor, episode: Episode) -> bool:
     return actor.is_agency_member(lead)
 
 
+def check_may_step(actor: Actor, episode: Episode) -> None:
+    """Refuse at the door whoever may make no lifecycle step of the episode (transition checks each step)."""
+    if not may_run_live(actor, episode):
+        raise NotAllowed(code="episode_transition_forbidden")
+
+
 def get_visible(actor: Actor, episode_id: int) -> Episode:
     """The episode if the actor may see it, else episode_not_found."""
     episode = db.session.scalar(visible_episodes(actor).where(Episode.id == episode_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from app.core import clock
 from app.core.auth import current_actor
@@ -17,8 +16,7 @@ from app.extensions import db
 from app.observers import queries, routes_invitation, routes_notes, services  # noqa: F401 (more views on bp)
 from app.observers.blueprint import bp
 from app.observers.forms import (ASPECT_LABELS, KIND_LABELS, STATE_LABELS, VISIBILITY_LABELS, ButtonForm,
-                                 CheckInForm, InviteForm, ObserverForm, RespondForm)
-from app.observers.models import Observer
+                                 CheckInForm, InviteForm, ObserverForm)
 
 
 REGISTRY_FIELDS = ("name", "kind", "organisation", "term_start", "term_end", "contact", "listed")
@@ -55,7 +53,7 @@ def registry():
             status = error.status
     elif request.method == "POST":
         status = 422
-    observers = db.session.scalars(select(Observer).order_by(Observer.kind, Observer.name)).all()
+    observers = queries.registry()
     return render_template("observers/registry.html", observers=observers, form=form), status
 
 
@@ -100,9 +98,7 @@ def rotation():
 
 def _episode_page(episode: Episode, form: InviteForm | None = None, error: str | None = None, status: int = 200):
     form = form or InviteForm()
-    invited = {i.observer_id for i in queries.invitations_of(episode.id) if i.state != "revoked"}
-    form.observer_id.choices = [(o.id, f"{o.name} · {KIND_LABELS[o.kind]}") for o in db.session.scalars(
-        select(Observer).order_by(Observer.kind, Observer.name)) if o.id not in invited]
+    form.observer_id.choices = [(o.id, f"{o.name} · {KIND_LABELS[o.kind]}") for o in queries.invitable(episode.id)]
     return render_template("observers/episode.html", episode=episode, form=form, error=error,
                            invitations=queries.invitations_of(episode.id), button=ButtonForm(),
                            accepted=services.accepted_count(episode.id)), status

@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import case
 
 from app.core import clock
 from app.core.auth import current_actor
@@ -17,7 +16,6 @@ from app.episodes.models import Episode
 from app.extensions import db
 from app.observers import notes, queries, services
 from app.observers.forms import ASPECT_LABELS, AnswerForm, DueForm, NoteForm
-from app.observers.models import ObserverNote
 from app.observers.blueprint import bp
 
 
@@ -50,12 +48,7 @@ def new_note(episode_id: int):
 def _notes_page(error: str | None = None, status: int = 200):
     actor = current_actor()
     now = clock.now()
-    query = queries.readable_notes(actor)
-    if actor.role == "agency_staff":
-        query = query.where(ObserverNote.agency_id == actor.agency_id)
-    overdue_first = case((queries.overdue_clause(now), 0), (ObserverNote.answered_at.is_(None), 1), else_=2)
-    rows = db.session.scalars(query.order_by(overdue_first, ObserverNote.answer_due, ObserverNote.id.desc())
-                              .limit(200)).all()
+    rows = queries.notes_page(actor, now)
     due_forms = {n.id: DueForm(prefix=f"n{n.id}", answer_due=to_local(n.answer_due) if n.answer_due else None)
                  for n in rows if actor.is_coordinator}
     return render_template("observers/notes.html", notes=rows, now=now, error=error, due_forms=due_forms,
