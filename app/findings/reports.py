@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.auth import Actor, require_login
+from app.core.clock import display_zone
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from app.extensions import db
 from app.findings import photos
@@ -95,8 +96,6 @@ def _check_times(reinspected_on: date | None, publish_at: datetime | None, publi
                  now: datetime) -> None:
     if reinspected_on is None:
         raise ValidationFailed(_l("Give the date of the reinspection."), code="reinspected_on_required")
-    from app.episodes.forms import display_zone
-
     if reinspected_on > now.astimezone(display_zone()).date():  # dates are typed in the display zone
         raise ValidationFailed(_l("The reinspection date cannot be in the future."), code="reinspected_on_future")
     if publish_now:

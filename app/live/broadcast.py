@@ -15,6 +15,7 @@ from app.core.realtime import after_commit
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.live import relay
 from app.live.batch import EVENT, batcher, in_seq_order
+from app.observers.queries import observer_kind_of
 
 __all__ = ["EVENT", "NAMESPACE", "batcher", "episode_room", "in_seq_order"]  # re-exported for callers and tests
 _last_counts: dict[tuple[int, str], Any] = {}
@@ -43,8 +44,6 @@ def put_if_changed(episode_id: int, key: str, value: Any) -> None:
 
 def comment_item(comment) -> dict:
     """A comment or question as viewers see it."""
-    from app.observers.queries import observer_kind_of
-
     user = comment.user
     return {
         "type": "comment", "id": comment.id, "seq": comment.seq, "kind": comment.kind,

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from app.core.auth import Actor
 from app.core.errors import Conflict, ValidationFailed
+from app.core.realtime import emit
 from app.extensions import db
 from app.notifications.services import audit, notify
+from app.polls.live import NAMESPACE, poll_room
 from app.polls.models import Poll, Vote
 from app.polls.queries import results
 from app.polls.services import clean_text, get_poll, get_topic, require_coordinator
@@ -51,8 +53,5 @@ def decide(actor: Actor, poll_id: int, *, topic_id: Any, reason: Any = "", now: 
         voters.add(topic.proposed_by_id)
     notify(voters, "poll.decided", str(_l("The topic has been decided: %(title)s", title=topic.title)),
            body=poll.title, link=f"/polls/{poll.id}", dedupe_key=f"poll.decided:{poll.id}", now=now)
-    from app.core.realtime import emit
-    from app.polls.live import NAMESPACE, poll_room
-
     emit("decided", {"poll_id": poll.id, "topic_id": topic.id}, room=poll_room(poll.id), namespace=NAMESPACE)
     return poll
