@@ -1,4 +1,4 @@
-"""Read-side of the agencies: the list, one agency, and the names pages and charts show."""
+"""Read-side of the agencies and domains: the lists filters offer, one agency, and the names charts show."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,6 +10,11 @@ from app.extensions import db
 def all_agencies() -> list[Agency]:
     """Every agency, in the order they were registered."""
     return list(db.session.scalars(select(Agency).order_by(Agency.id)))
+
+
+def all_domains() -> list[Domain]:
+    """Every law-enforcement domain, in the order they were registered."""
+    return list(db.session.scalars(select(Domain).order_by(Domain.id)))
 
 
 def agency_by_slug(slug: str) -> Agency | None:

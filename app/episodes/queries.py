@@ -10,7 +10,7 @@ from app.agencies.models import Agency, Domain
 from app.core.auth import ANONYMOUS, Actor
 from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
-from app.notifications.models import Subscription
+from app.notifications.queries import follows
 
 PUBLIC_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
 
@@ -78,11 +78,7 @@ def published_episodes() -> Select:
 
 def is_following(user_id: int | None, episode_id: int) -> bool:
     """True when the user asked to be reminded of this episode."""
-    if user_id is None:
-        return False
-    return db.session.scalar(select(Subscription.id).where(
-        Subscription.user_id == user_id, Subscription.target_kind == "episode",
-        Subscription.target_id == episode_id)) is not None
+    return follows(user_id, "episode", episode_id)
 
 
 def page_of(query: Select, page: int, per_page: int = 12) -> tuple[list, dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.agencies.models import Agency, Domain
+from app.agencies.queries import all_agencies, all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
@@ -39,8 +39,7 @@ def archive():
     episodes, meta = queries.page_of(query, _int_arg("page") or 1)
     return render_template(
         "episodes/archive.html", episodes=episodes, meta=meta, q=q, domain=domain, agency=agency, year=year,
-        domains=db.session.scalars(db.select(Domain).order_by(Domain.id)).all(),
-        agencies=db.session.scalars(db.select(Agency).order_by(Agency.id)).all(),
+        domains=all_domains(), agencies=all_agencies(),
         years=queries.archive_years())
 
 

@@ -12,7 +12,7 @@ from app.core.auth import Actor
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings import stats
-from app.findings.models import FINDING_STATES, Finding, FollowUp, FollowUpOutcome
+from app.findings.models import FINDING_STATES, Finding, FindingConfirmation, FollowUp, FollowUpOutcome
 from app.findings.reports import PENDING_STATES
 
 #: Episodes whose findings are public.
@@ -183,3 +183,15 @@ def finding_queue(actor: Actor) -> list[Finding]:
     if not actor.is_coordinator:
         query = query.where(Finding.agency_id == actor.agency_id)
     return list(db.session.scalars(query.order_by(Finding.rectify_by)))
+
+
+def board_episodes() -> list[Episode]:
+    """Episodes the board filters by (broadcast ones), newest number first."""
+    return list(db.session.scalars(select(Episode).where(Episode.state.in_(PUBLIC_EPISODE_STATES))
+                                   .order_by(Episode.number.desc())))
+
+
+def confirmations(finding_id: int) -> list[FindingConfirmation]:
+    """The public's word on a finding's rectification, oldest first."""
+    return list(db.session.scalars(select(FindingConfirmation).where(
+        FindingConfirmation.finding_id == finding_id).order_by(FindingConfirmation.id)))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from app.agencies.models import Agency, Domain
+from app.agencies.models import Agency
+from app.agencies.queries import all_agencies, all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
@@ -16,8 +16,8 @@ from app.findings import markdown, photos, queries, reports, routes_manage, serv
 from app.findings.blueprint import bp
 from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, DecisionForm,
                                 FollowForm, files)
-from app.findings.models import Finding, FindingConfirmation
-from app.notifications.models import Subscription
+from app.findings.models import Finding
+from app.notifications.queries import follows
 from app.notifications.services import follow as follow_target
 from app.notifications.services import unfollow
 
@@ -26,12 +26,7 @@ PER_PAGE = 30
 
 def is_following(kind: str, target_id: int) -> bool:
     """Whether the current user follows a target."""
-    actor = current_actor()
-    if actor.user_id is None:
-        return False
-    return db.session.scalar(select(Subscription.id).where(
-        Subscription.user_id == actor.user_id, Subscription.target_kind == kind,
-        Subscription.target_id == target_id)) is not None
+    return follows(current_actor().user_id, kind, target_id)
 
 
 @bp.app_context_processor
@@ -58,9 +53,6 @@ def board():
     page = max(_int_arg("page") or 1, 1)
     pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
     rows = queries.all_rows()
-    episodes = db.session.scalars(select(Episode).where(Episode.state.in_(queries.PUBLIC_EPISODE_STATES))
-                                  .order_by(Episode.number.desc())).all()
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
     shown = found[(page - 1) * PER_PAGE:page * PER_PAGE]
     last = queries.latest_publications([f.id for f in shown])
     return render_template(
@@ -69,8 +61,8 @@ def board():
         page=page, pages=pages, filters=filters, now=now, overall=stats.summarize(rows, now),
         by_episode=stats.summarize_by(rows, lambda r: r.episode_id, now),
         by_agency=stats.summarize_by(rows, lambda r: r.agency_id, now),
-        episodes=episodes, agencies=agencies, states=queries.BOARD_STATES,
-        domains=db.session.scalars(select(Domain).order_by(Domain.id)).all())
+        episodes=queries.board_episodes(), agencies=all_agencies(), states=queries.BOARD_STATES,
+        domains=all_domains())
 
 
 @bp.get("/follow-up/feed.atom")
@@ -88,8 +80,7 @@ def render_finding(finding_id: int, *, confirm_form=None, decision_form=None, st
     actor, now = current_actor(), clock.now()
     finding = services.get_finding(finding_id)
     published = queries.published_reports(finding.id)
-    confirmations = db.session.scalars(select(FindingConfirmation).where(
-        FindingConfirmation.finding_id == finding.id).order_by(FindingConfirmation.id)).all()
+    confirmations = queries.confirmations(finding.id)
     outcome = services.published_outcome(finding.id)
     can_confirm = (outcome is not None and outcome.outcome == "rectified"
                    and finding.state in services.CONFIRMABLE_STATES
