@@ -17,6 +17,7 @@ from app.polls.blueprint import bp
 from app.polls.forms import ActionForm, ProposalForm
 from app.polls.limits import proposal_limits, vote_limits
 from app.polls.models import Topic
+from app.polls.photos import photo_file
 
 
 @bp.get("")
@@ -100,8 +101,6 @@ def propose(poll_id: int):
 @bp.get("/topics/<int:topic_id>/photo")
 def topic_photo(topic_id: int):
     """A proposal's photo, for those who may see the topic."""
-    from app.polls.photos import photo_file
-
     topic = db.session.get(Topic, topic_id)
     if topic is None or not topic.photo_path or not queries.may_see_topic(current_actor(), topic):
         abort(404)
