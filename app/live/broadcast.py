@@ -1,4 +1,4 @@
-"""What viewers receive: the one Batcher of the /live namespace and the shapes of its items.
+"""What viewers receive: the shapes of live items and how they join a room's next batch (batch.py).
 
 Every change in a room (comment, hidden, answer, note, pin, …) becomes an item of the
 room's next `batch` event; likes and viewers are latest values. At most one message per
