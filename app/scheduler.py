@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,20 +32,6 @@ def sweep(job_id: str, every_seconds: int):
         JOBS.append((job_id, every_seconds, fn))
         return fn
     return decorate
-
-
-@sweep("heartbeat", 30)
-def heartbeat(now) -> None:
-    """Record that the scheduler is alive, for /healthz in any process."""
-    from app.extensions import db
-    from app.notifications.models import Heartbeat
-
-    beat = db.session.get(Heartbeat, "scheduler")
-    holder = f"{socket.gethostname()}:{os.getpid()}"
-    if beat is None:
-        db.session.add(Heartbeat(name="scheduler", beat_at=now, holder=holder))
-    else:
-        beat.beat_at, beat.holder = now, holder
 
 
 def run_job(app: Flask, fn: Callable) -> None:
@@ -137,8 +121,8 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
 
 
 #: Modules whose `@sweep` functions the scheduler runs (each area's jobs.py, once it exists).
-SWEEP_MODULES = ("app.accounts.jobs", "app.polls.jobs", "app.episodes.jobs", "app.live.jobs", "app.observers.jobs",
-                 "app.findings.jobs", "app.stats.jobs")
+SWEEP_MODULES = ("app.notifications.jobs", "app.accounts.jobs", "app.polls.jobs", "app.episodes.jobs", "app.live.jobs",
+                 "app.observers.jobs", "app.findings.jobs", "app.stats.jobs")
 
 
 def _load_sweeps() -> None:

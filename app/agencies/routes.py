@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from sqlalchemy import select
 
+from app.agencies import queries
 from app.agencies.models import Agency
-from app.core.auth import ANONYMOUS
 from app.core.i18n import current_lang
-from app.episodes.models import Episode, EpisodeAgency
-from app.episodes.queries import visible_episodes
-from app.extensions import db
-from app.findings.models import Finding, FollowUp
-from app.findings.queries import public_findings
+from app.episodes.queries import agency_episodes
+from app.findings.queries import agency_findings, agency_reports
 from app.stats import cache
 
 bp = Blueprint("agencies", __name__)
@@ -26,7 +22,7 @@ def index():
     snap = cache.snapshot()
 
     def render() -> str:
-        agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
+        agencies = queries.all_agencies()
         return render_template("agencies/_index_body.html", agencies=agencies, snap=snap)
 
     return render_template("agencies/index.html", body=cache.fragment(snap, ("agencies", current_lang()), render))
@@ -39,7 +35,7 @@ def detail(slug: str):
     Everything below the header is rendered once per statistics snapshot (at most 60 s old, and
     rebuilt after any write to episodes, findings, follow-ups or observer notes).
     """
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    agency = queries.agency_by_slug(slug)
     if agency is None:
         abort(404)
     snap = cache.snapshot()
@@ -49,15 +45,9 @@ def detail(slug: str):
 
 def _detail_body(agency: Agency, snap) -> str:
     """The agency page's content as of the snapshot."""
-    episodes = db.session.scalars(
-        visible_episodes(ANONYMOUS).where(Episode.id.in_(
-            select(EpisodeAgency.episode_id).where(EpisodeAgency.agency_id == agency.id)))
-        .order_by(Episode.scheduled_start.desc()).limit(50)).all()
-    findings = db.session.scalars(public_findings().where(Finding.agency_id == agency.id)
-                                  .order_by(Finding.id.desc()).limit(RECENT)).all()
-    reports = db.session.scalars(select(FollowUp).where(FollowUp.agency_id == agency.id,
-                                                        FollowUp.state == "published")
-                                 .order_by(FollowUp.published_at.desc()).limit(RECENT)).all()
+    episodes = agency_episodes(agency.id)
+    findings = agency_findings(agency.id, RECENT)
+    reports = agency_reports(agency.id, RECENT)
     return render_template("agencies/_detail_body.html", agency=agency, snap=snap,
                            figures=snap.agencies.get(agency.slug), episodes=episodes, findings=findings,
                            reports=reports, now=snap.generated_at)

@@ -11,11 +11,11 @@ from app.core import clock
 from app.core.auth import current_actor, require_login
 from app.core.db import unit_of_work
 from app.core.errors import NotFound
+from app.core.places import PLACE_KINDS
 from app.episodes import services
 from app.episodes.models import STREAM_KINDS, Episode
 from app.episodes.queries import filter_episodes, visible_episodes
 from app.extensions import db
-from app.polls.models import PLACE_KINDS
 
 blp = Blueprint("api_episodes", __name__, url_prefix="/api/v1", description="Episodes")
 _alt = errors_doc(blp)

@@ -4,13 +4,11 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
-from app.api.envelope import envelope, errors_doc, ok
+from app.api.envelope import envelope, errors_doc, ok, paginate
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.extensions import db
 from app.live import comments, likes, notes, presence
 from app.live.access import visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment
@@ -135,11 +133,7 @@ def list_comments(episode_id: int, limit: int, page: int, per_page: int, since_s
         rows, more = comments.history(episode.id, since_seq, limit)
         meta = {"since_seq": since_seq, "limit": limit, "more": more, "last_seq": rows[-1].seq if rows else since_seq}
     else:
-        query = comments.published(episode.id).order_by(Comment.seq.desc())
-        total = db.session.scalar(select(func.count(Comment.id)).where(
-            Comment.episode_id == episode.id, Comment.state == "published")) or 0
-        rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-        meta = {"page": page, "per_page": per_page, "total": total, "pages": (total + per_page - 1) // per_page}
+        rows, meta = paginate(comments.published(episode.id).order_by(Comment.seq.desc()), page, per_page)
     return jsonify(ok([comment_json(c) for c in rows], meta))  # a Response: the envelope schema documents it
 
 
@@ -180,8 +174,6 @@ def live_counts(episode_id: int):
     """Likes (including those not yet written), current and peak viewers, views, last comment seq."""
     episode = visible_episode(current_actor(), episode_id)
     running = likes.counter().total(episode.id)
-    published = db.session.scalar(select(func.count(Comment.id)).where(
-        Comment.episode_id == episode.id, Comment.state == "published")) or 0
     return ok({"state": episode.state, "likes": running if running is not None else episode.like_count,
                "viewers": presence.current(episode.id), "peak_viewers": episode.peak_viewers,
-               "views": episode.view_count, "last_seq": episode.last_comment_seq, "comments": published})
+               "views": episode.view_count, "last_seq": episode.last_comment_seq, "comments": comments.published_count(episode.id)})

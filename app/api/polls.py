@@ -7,6 +7,7 @@ from app.api.envelope import envelope, errors_doc, ok, paginate
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
+from app.episodes.queries import episode_of
 from app.extensions import db
 from app.polls import decisions, proposals, queries, services, tallies
 from app.polls.limits import proposal_limits, vote_limits
@@ -21,7 +22,7 @@ _alt = errors_doc(blp)
 
 def _detail(poll: Poll) -> dict:
     actor = current_actor()
-    episode = queries.episode_of(poll)
+    episode = episode_of(poll)
     if episode is not None and episode.state == "draft" and not actor.is_coordinator:
         episode = None
     body = {name: getattr(poll, name) for name in PollSchema().fields}

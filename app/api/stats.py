@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from app.agencies.models import Agency, Domain
+from app.agencies.queries import agency_by_slug, names
 from app.api.envelope import envelope, errors_doc, ok
 from app.core.errors import NotFound
 from app.core.i18n import current_lang
-from app.extensions import db
 from app.stats import cache
 
 blp = Blueprint("api_stats", __name__, url_prefix="/api/v1", description="Statistics")
@@ -59,21 +57,13 @@ class AgencyStatsSchema(RatesSchema):
     follow_ups = fields.Integer()
 
 
-def names() -> dict[str, str]:
-    """Domain codes and agency slugs → names in the request's language."""
-    locale = current_lang()
-    out = {d.code: d.name(locale) for d in db.session.scalars(select(Domain))}
-    out.update({a.slug: a.name(locale) for a in db.session.scalars(select(Agency))})
-    return out
-
-
 @blp.get("/stats")
 @blp.response(200, envelope(StatsSchema))
 def get_stats():
     """The program's figures and chart series (cached; the same snapshot as the open data)."""
     snap = cache.snapshot()
     return ok({"generated_at": snap.generated_at, "figures": snap.figures, "charts": snap.charts,
-               "names": names()})
+               "names": names(current_lang())})
 
 
 @blp.get("/stats/agencies/<slug>")
@@ -81,7 +71,7 @@ def get_stats():
 @_alt("404")
 def get_agency_stats(slug: str):
     """One agency's figures: held episodes, published follow-ups, finding rates, overdue."""
-    if db.session.scalar(select(Agency.id).where(Agency.slug == slug)) is None:
+    if agency_by_slug(slug) is None:
         raise NotFound(code="agency_not_found")
     snap = cache.snapshot()
     empty = {"episodes": 0, "follow_ups": 0, "findings": 0, "due": 0, "rectified": 0, "on_time": 0,

@@ -6,10 +6,13 @@ each caller keeps its own limits on formats, its own error codes and its own fol
 from __future__ import annotations
 
 import io
+import uuid
 import warnings
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.core.errors import ValidationFailed
 
 #: Largest upload accepted, in bytes.
 MAX_BYTES = 5 * 1024 * 1024
@@ -98,3 +101,44 @@ def encode(image: Image.Image, *, keep_alpha: bool = True, keep_png: bool = Fals
         return out.getvalue(), "png"
     clean.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue(), "jpg"
+
+
+class PhotoStore:
+    """One area's photos in instance/uploads/<subdir>: checked, re-encoded, stored under a random name.
+
+    `messages` turns an ImageProblem's reason into the message of the refusal (code `code`); with
+    `extensions` the file name's extension must be listed and match the content.
+    """
+
+    def __init__(self, subdir: str, *, formats: set[str], messages: dict, fallback, code: str = "photo_invalid",
+                 extensions: dict[str, str] | None = None) -> None:
+        self.subdir, self.formats, self.extensions = subdir, formats, extensions
+        self.messages, self.fallback, self.code = messages, fallback, code
+
+    def folder(self) -> Path:
+        """instance/uploads/<subdir>, created on demand."""
+        return uploads_dir(self.subdir)
+
+    def decode(self, data: bytes, filename: str | None = None) -> Image.Image:
+        """Open, check and fully decode an upload; refuse anything else (nothing is stored)."""
+        try:
+            if self.extensions is None:
+                return open_checked(data, formats=self.formats)
+            return open_checked(data, formats=self.formats, filename=filename, extensions=self.extensions)
+        except ImageProblem as problem:
+            raise ValidationFailed(self.messages.get(problem.reason, self.fallback), code=self.code) from None
+
+    def store(self, data: bytes, filename: str | None = None) -> str:
+        """Validate, resize and re-encode an upload; returns its path relative to uploads/."""
+        encoded, ext = encode(self.decode(data, filename))
+        name = f"{uuid.uuid4().hex}.{ext}"
+        (self.folder() / name).write_bytes(encoded)
+        return f"{self.subdir}/{name}"
+
+    def file(self, stored: str) -> Path | None:
+        """The file of a stored path, if it is one of ours and exists."""
+        name = Path(stored).name
+        if stored != f"{self.subdir}/{name}":
+            return None
+        path = self.folder() / name
+        return path if path.is_file() else None

@@ -1,10 +1,6 @@
 """Episode forms (Flask-WTF: CSRF on each). Business rules stay in the services."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -12,28 +8,9 @@ from wtforms import (DateTimeLocalField, IntegerField, SelectChoice, SelectField
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.polls.models import PLACE_KINDS
-
-PLACE_LABELS = {
-    "canteen": _l("Canteen"), "factory": _l("Factory or industrial park"), "residential": _l("Residential compound"),
-    "market": _l("Market or shop"), "construction": _l("Construction site"), "street": _l("Street"),
-    "other": _l("Other"),
-}
-
-
-def display_zone() -> ZoneInfo:
-    """The time zone people type times in (DISPLAY_TIMEZONE, Asia/Shanghai)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-
-
-def to_utc(local: datetime) -> datetime:
-    """A wall-clock time typed in the display zone, as aware UTC."""
-    return local.replace(tzinfo=display_zone()).astimezone(timezone.utc)
-
-
-def to_local(value: datetime) -> datetime:
-    """An aware UTC time as naive wall-clock time in the display zone (for the input)."""
-    return value.astimezone(display_zone()).replace(tzinfo=None)
+# display_zone, to_local and to_utc live in core.clock; imported here too for the forms of other areas.
+from app.core.clock import display_zone, to_local, to_utc  # noqa: F401
+from app.core.places import PLACE_KINDS, PLACE_LABELS  # noqa: F401 (PLACE_LABELS: for pages)
 
 
 class EpisodeForm(FlaskForm):

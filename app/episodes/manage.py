@@ -7,16 +7,17 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.accounts.models import User
-from app.agencies.models import Agency, Domain
+from app.agencies.queries import all_agencies, all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError
+from app.core.i18n import current_lang
 from app.episodes import covers, services
+from app.episodes.blueprint import bp
 from app.episodes.forms import EpisodeForm, to_local, to_utc
 from app.episodes.models import Episode
 from app.episodes.queries import visible_episodes
-from app.episodes.routes import bp
 from app.extensions import db
 
 
@@ -30,10 +31,7 @@ def _coordinator_or_redirect():
 
 
 def _choices(form: EpisodeForm) -> None:
-    domains = db.session.scalars(select(Domain).order_by(Domain.id)).all()
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
-    from app.core.i18n import current_lang
-
+    domains, agencies = all_domains(), all_agencies()
     lang = current_lang()
     form.domain_id.choices = [SelectChoice(d.id, d.name(lang)) for d in domains]
     form.lead_agency_id.choices = [SelectChoice(a.id, a.name(lang)) for a in agencies]

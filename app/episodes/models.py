@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
 from app.core.models_base import CreatedAt, in_check
+from app.core.places import PLACE_KINDS
 from app.extensions import db
-from app.polls.models import PLACE_KINDS
 
 EPISODE_STATES = ("draft", "scheduled", "live", "ended", "follow_up", "closed")
 STREAM_KINDS = ("hls", "embed")

@@ -1,7 +1,7 @@
 """Read-side rules for episodes: who may see which."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -10,6 +10,7 @@ from app.agencies.models import Agency, Domain
 from app.core.auth import ANONYMOUS, Actor
 from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
+from app.notifications.queries import follows
 
 PUBLIC_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
 
@@ -47,7 +48,7 @@ def filter_episodes(query: Select, state: str | None, domain: str | None, agency
 #: States of episodes already broadcast: the archive (teaching library).
 ARCHIVE_STATES = ("ended", "follow_up", "closed")
 #: Pages show years in the display time zone (China Standard Time has no DST).
-_CST = timedelta(hours=8)
+CST = timedelta(hours=8)
 
 
 def schedule(actor: Actor) -> Select:
@@ -56,34 +57,18 @@ def schedule(actor: Actor) -> Select:
         Episode.state, Episode.scheduled_start, Episode.id)  # "live" sorts before "scheduled"
 
 
-def archive(actor: Actor, *, q: str | None = None, domain: str | None = None, agency: str | None = None,
-            year: int | None = None) -> Select:
-    """Broadcast episodes, newest first; search titles, summaries, inspected parties and live notes."""
-    from app.findings.models import Finding
-    from app.live.models import LiveNote
-
-    query = filter_episodes(visible_episodes(actor).where(Episode.state.in_(ARCHIVE_STATES)),
-                            None, domain, agency)
-    if year:
-        start = datetime(year, 1, 1, tzinfo=timezone.utc) - _CST
-        query = query.where(Episode.scheduled_start >= start,
-                            Episode.scheduled_start < start.replace(year=year + 1))
-    if q:
-        words = q.strip()[:100]
-        query = query.where(or_(
-            Episode.title.icontains(words, autoescape=True),
-            Episode.summary.icontains(words, autoescape=True),
-            Episode.area.icontains(words, autoescape=True),
-            Episode.id.in_(select(Finding.episode_id).where(Finding.party_name.icontains(words, autoescape=True))),
-            Episode.id.in_(select(LiveNote.episode_id).where(LiveNote.body.icontains(words, autoescape=True))),
-        ))
-    return query.order_by(Episode.scheduled_start.desc(), Episode.id.desc())
+def agency_episodes(agency_id: int, limit: int = 50) -> list[Episode]:
+    """The published episodes an agency took part in, newest first (its public page)."""
+    return list(db.session.scalars(
+        visible_episodes(ANONYMOUS).where(Episode.id.in_(
+            select(EpisodeAgency.episode_id).where(EpisodeAgency.agency_id == agency_id)))
+        .order_by(Episode.scheduled_start.desc()).limit(limit)))
 
 
 def archive_years() -> list[int]:
     """Years (display time zone) that have broadcast episodes, newest first."""
     starts = db.session.scalars(select(Episode.scheduled_start).where(Episode.state.in_(ARCHIVE_STATES)))
-    return sorted({(s + _CST).year for s in starts}, reverse=True)
+    return sorted({(s + CST).year for s in starts}, reverse=True)
 
 
 def published_episodes() -> Select:
@@ -93,13 +78,7 @@ def published_episodes() -> Select:
 
 def is_following(user_id: int | None, episode_id: int) -> bool:
     """True when the user asked to be reminded of this episode."""
-    if user_id is None:
-        return False
-    from app.notifications.models import Subscription
-
-    return db.session.scalar(select(Subscription.id).where(
-        Subscription.user_id == user_id, Subscription.target_kind == "episode",
-        Subscription.target_id == episode_id)) is not None
+    return follows(user_id, "episode", episode_id)
 
 
 def page_of(query: Select, page: int, per_page: int = 12) -> tuple[list, dict]:
@@ -109,3 +88,10 @@ def page_of(query: Select, page: int, per_page: int = 12) -> tuple[list, dict]:
     page = min(max(1, page), pages)
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return items, {"page": page, "pages": pages, "total": total, "per_page": per_page}
+
+
+def episode_of(poll) -> Episode | None:
+    """The episode created from the poll's decided topic, if any."""
+    if poll.decided_topic_id is None:
+        return None
+    return db.session.scalar(select(Episode).where(Episode.topic_id == poll.decided_topic_id))

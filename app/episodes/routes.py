@@ -1,19 +1,20 @@
 """Public episode pages: schedule, archive, the episode page, calendar feeds, covers, remind me."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.agencies.models import Agency, Domain
+from app.agencies.queries import all_agencies, all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import DomainError, NotAllowed
-from app.episodes import calendar, covers, queries, services
+from app.core.errors import DomainError
+from app.episodes import calendar, covers, manage, queries, services  # noqa: F401 (manage: coordinator pages)
+from app.episodes.blueprint import bp
 from app.episodes.forms import PLACE_LABELS, RemindForm, StepForm
 from app.extensions import db
+from app.search import queries as search
 
-bp = Blueprint("episodes", __name__)
 
 @bp.route("/episodes")
 def schedule():
@@ -34,12 +35,11 @@ def archive():
     domain = (request.args.get("domain") or "")[:40] or None
     agency = (request.args.get("agency") or "")[:60] or None
     year = _int_arg("year")
-    query = queries.archive(current_actor(), q=q or None, domain=domain, agency=agency, year=year)
+    query = search.archive(current_actor(), q=q or None, domain=domain, agency=agency, year=year)
     episodes, meta = queries.page_of(query, _int_arg("page") or 1)
     return render_template(
         "episodes/archive.html", episodes=episodes, meta=meta, q=q, domain=domain, agency=agency, year=year,
-        domains=db.session.scalars(db.select(Domain).order_by(Domain.id)).all(),
-        agencies=db.session.scalars(db.select(Agency).order_by(Agency.id)).all(),
+        domains=all_domains(), agencies=all_agencies(),
         years=queries.archive_years())
 
 
@@ -85,8 +85,7 @@ def step(episode_id: int):
     if not actor.is_authenticated:
         return redirect(url_for("accounts.login", next=url_for("episodes.detail", episode_id=episode_id)))
     episode = services.get_visible(actor, episode_id)
-    if not (actor.is_coordinator or services.may_run_live(actor, episode)):
-        raise NotAllowed(code="episode_transition_forbidden")
+    services.check_may_step(actor, episode)
     name = request.form.get("step", "")
     if not StepForm().validate_on_submit() or name not in services.TRANSITIONS:
         return render_detail(episode, error=_("Choose one of the buttons below."), status=422)
@@ -128,6 +127,3 @@ def cover(episode_id: int):
     response = send_file(path, mimetype="image/jpeg", max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
-
-
-from app.episodes import manage  # noqa: E402,F401 - coordinator pages on the same blueprint

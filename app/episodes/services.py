@@ -18,9 +18,11 @@ from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound
 from app.episodes import validation as v
 from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer
-from app.episodes.queries import visible_episodes
+from app.episodes.queries import episode_of, visible_episodes
+from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db
 from app.notifications.services import audit, follow, unfollow
+from app.polls import services as polls
 
 #: transition name → (from state, to state, timestamp column, who besides the coordinator)
 TRANSITIONS: dict[str, tuple[str, str, str, str | None]] = {
@@ -47,6 +49,12 @@ def may_run_live(actor: Actor, episode: Episode) -> bool:
         return True
     lead = next((p.agency_id for p in episode.participations if p.role == "lead"), None)
     return actor.is_agency_member(lead)
+
+
+def check_may_step(actor: Actor, episode: Episode) -> None:
+    """Refuse at the door whoever may make no lifecycle step of the episode (transition checks each step)."""
+    if not may_run_live(actor, episode):
+        raise NotAllowed(code="episode_transition_forbidden")
 
 
 def get_visible(actor: Actor, episode_id: int) -> Episode:
@@ -87,6 +95,22 @@ def create_episode(actor: Actor, *, title: str, domain_id: int, agency_ids: list
     db.session.flush()
     audit(actor, "episode.create", "episode", episode.id, now=now,
           data={"number": episode.number, "title": episode.title})
+    return episode
+
+
+def create_episode_from_decision(actor: Actor, poll_id: int, *, title: Any, agency_ids: list[int],
+                                 scheduled_start: datetime, now: datetime, **details: Any) -> Episode:
+    """Second step of a poll's decision: a draft episode on the chosen topic (one per poll)."""
+    polls.require_coordinator(actor)
+    poll = polls.get_poll(actor, poll_id, lock=True)
+    if poll.state != "decided":
+        raise Conflict(_l("Decide the topic first."), code="poll_not_decided")
+    if episode_of(poll) is not None:
+        raise Conflict(_l("The episode for this poll has already been created."), code="episode_exists")
+    topic = poll.decided_topic
+    episode = create_episode(actor, title=title, domain_id=topic.domain_id, agency_ids=agency_ids,
+                             scheduled_start=scheduled_start, now=now, topic_id=topic.id, **details)
+    audit(actor, "poll.episode", "poll", poll.id, now=now, data={"episode_id": episode.id})
     return episode
 
 
@@ -154,7 +178,7 @@ def transition(actor: Actor, episode_id: int, name: str, *, now: datetime) -> Ep
     db.session.flush()
     audit(actor, f"episode.{name}", "episode", episode.id, now=now, data={"from": source, "to": target})
     realtime.emit("state", {"episode_id": episode.id, "state": target, "at": now.isoformat()},
-                  room=f"episode:{episode.id}")
+                  room=episode_room(episode.id), namespace=NAMESPACE)
     return episode
 
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.agencies.models import Agency, Domain
 from app.core.errors import Conflict, ValidationFailed
+from app.core.places import PLACE_KINDS
 from app.episodes.models import STREAM_KINDS, Episode
 from app.extensions import db
-from app.polls.models import PLACE_KINDS, Topic
+from app.polls.models import Topic
 
 TITLE_MAX = 120
 SUMMARY_MAX = 5000

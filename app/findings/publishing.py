@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import realtime
 from app.core.auth import SYSTEM
+from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db
 from app.findings.models import Finding, FollowUp
 from app.findings.services import agency_staff_ids, coordinator_ids
@@ -58,9 +59,7 @@ def _apply(report: FollowUp, now: datetime) -> None:
                    agency=report.agency.short_name))
     notify(users, "follow_up_published", title, now=now, link=f"/follow-ups/{report.id}",
            dedupe_key=f"follow_up_published:{report.id}")
-    from app.live.events import episode_room
-
-    realtime.emit(EVENT, live_payload(report), room=episode_room(report.episode_id), namespace="/live")
+    realtime.emit(EVENT, live_payload(report), room=episode_room(report.episode_id), namespace=NAMESPACE)
 
 
 def live_payload(report: FollowUp) -> dict:

@@ -12,7 +12,8 @@ from app.core.auth import Actor
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings import stats
-from app.findings.models import FINDING_STATES, Finding, FollowUp, FollowUpOutcome
+from app.findings.models import FINDING_STATES, Finding, FindingConfirmation, FollowUp, FollowUpOutcome
+from app.findings.reports import PENDING_STATES
 
 #: Episodes whose findings are public.
 PUBLIC_EPISODE_STATES = ("live", "ended", "follow_up", "closed")
@@ -26,6 +27,19 @@ def public_findings() -> Select:
             .where(Episode.state.in_(PUBLIC_EPISODE_STATES))
             .options(selectinload(Finding.episode), selectinload(Finding.agency), selectinload(Finding.domain),
                      selectinload(Finding.legal_basis), selectinload(Finding.photos)))
+
+
+def agency_findings(agency_id: int, limit: int) -> list[Finding]:
+    """An agency's latest findings of broadcast episodes (its public page)."""
+    return list(db.session.scalars(public_findings().where(Finding.agency_id == agency_id)
+                                   .order_by(Finding.id.desc()).limit(limit)))
+
+
+def agency_reports(agency_id: int, limit: int) -> list[FollowUp]:
+    """An agency's latest published follow-up reports (its public page)."""
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.agency_id == agency_id,
+                                                          FollowUp.state == "published")
+                                   .order_by(FollowUp.published_at.desc()).limit(limit)))
 
 
 def board(now: datetime, *, episode_id: int | None = None, agency: str | None = None,
@@ -137,3 +151,47 @@ def feed_reports(limit: int = 50) -> list[FollowUp]:
     """The latest published reports, for the Atom feed."""
     return list(db.session.scalars(visible_reports(Actor(None, "anonymous"))
                                    .order_by(FollowUp.published_at.desc()).limit(limit)))
+
+
+def report_choices(actor: Actor, episode_id: int | None) -> list[Finding]:
+    """The findings of an episode the actor's agency may report on (its pending ones)."""
+    if episode_id is None:
+        return []
+    return list(db.session.scalars(select(Finding).where(
+        Finding.episode_id == episode_id, Finding.agency_id == actor.agency_id, Finding.state.in_(PENDING_STATES))
+        .order_by(Finding.id)))
+
+
+def episodes_to_report(actor: Actor) -> list[Episode]:
+    """Episodes where the actor's agency has pending findings, newest first."""
+    return list(db.session.scalars(select(Episode).where(Episode.id.in_(
+        select(Finding.episode_id).where(Finding.agency_id == actor.agency_id, Finding.state.in_(PENDING_STATES))))
+        .order_by(Episode.number.desc())))
+
+
+def report_queue(actor: Actor, limit: int = 100) -> list[FollowUp]:
+    """The work queue's reports, newest first: every visible one for the coordinator, else the agency's own."""
+    query = visible_reports(actor).order_by(FollowUp.id.desc())
+    if not actor.is_coordinator:
+        query = query.where(FollowUp.agency_id == actor.agency_id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def finding_queue(actor: Actor) -> list[Finding]:
+    """The work queue's findings still to rectify, soonest deadline first (the agency's own, unless coordinator)."""
+    query = public_findings().where(Finding.state.in_(PENDING_STATES))
+    if not actor.is_coordinator:
+        query = query.where(Finding.agency_id == actor.agency_id)
+    return list(db.session.scalars(query.order_by(Finding.rectify_by)))
+
+
+def board_episodes() -> list[Episode]:
+    """Episodes the board filters by (broadcast ones), newest number first."""
+    return list(db.session.scalars(select(Episode).where(Episode.state.in_(PUBLIC_EPISODE_STATES))
+                                   .order_by(Episode.number.desc())))
+
+
+def confirmations(finding_id: int) -> list[FindingConfirmation]:
+    """The public's word on a finding's rectification, oldest first."""
+    return list(db.session.scalars(select(FindingConfirmation).where(
+        FindingConfirmation.finding_id == finding_id).order_by(FindingConfirmation.id)))

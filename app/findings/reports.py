@@ -8,11 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.auth import Actor, require_login
+from app.core.clock import display_zone
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from app.extensions import db
 from app.findings import photos
-from app.findings.models import OUTCOMES, Finding, FollowUp, FollowUpOutcome, FollowUpPhoto, FollowUpRevision
-from app.findings.services import MAX_PHOTOS, _text, agency_staff_ids, coordinator_ids
+from app.findings.models import (OUTCOMES, Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome,
+                                 FollowUpPhoto, FollowUpRevision)
+from app.findings.services import MAX_PHOTOS, _text, agency_staff_ids, coordinator_ids, get_finding
 from app.notifications.services import audit, notify
 
 MAX_BODY = 20_000
@@ -34,6 +36,20 @@ class OutcomeInput:
 def may_see(actor: Actor, report: FollowUp) -> bool:
     """Published reports are public; others only for the coordinator and the report's agency."""
     return report.state == "published" or actor.is_coordinator or actor.is_agency_member(report.agency_id)
+
+
+def may_see_photo(actor: Actor, stored: str) -> bool:
+    """Who may see an uploaded photo: whoever may see the finding, report or confirmation it belongs to.
+
+    A photo of a finding on a draft episode raises NotFound, like the finding itself.
+    """
+    owner = db.session.scalar(select(FindingPhoto).where(FindingPhoto.path == stored))
+    if owner is not None:
+        return get_finding(owner.finding_id) is not None
+    if (fp := db.session.scalar(select(FollowUpPhoto).where(FollowUpPhoto.path == stored))) is not None:
+        return may_see(actor, db.session.get(FollowUp, fp.follow_up_id))
+    return db.session.scalar(select(FindingConfirmation.id).where(FindingConfirmation.photo_path == stored)) \
+        is not None
 
 
 def get_report(actor: Actor, report_id: int) -> FollowUp:
@@ -80,8 +96,6 @@ def _check_times(reinspected_on: date | None, publish_at: datetime | None, publi
                  now: datetime) -> None:
     if reinspected_on is None:
         raise ValidationFailed(_l("Give the date of the reinspection."), code="reinspected_on_required")
-    from app.episodes.forms import display_zone
-
     if reinspected_on > now.astimezone(display_zone()).date():  # dates are typed in the display zone
         raise ValidationFailed(_l("The reinspection date cannot be in the future."), code="reinspected_on_future")
     if publish_now:

@@ -1,50 +1,32 @@
 """Public pages of the follow-up loop: the board (回头看), findings, reports, the feed, photos, follows."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from app.agencies.models import Agency, Domain
+from app.agencies.models import Agency
+from app.agencies.queries import all_agencies, all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import DomainError
+from app.core.pages import run_service
 from app.episodes.models import Episode
 from app.extensions import db
-from app.findings import markdown, photos, queries, reports, services, stats
-from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, CorrectionForm, DecisionForm,
-                                FollowForm, ReviewForm, files)
-from app.findings.models import Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpPhoto
-from app.notifications.models import Subscription
+from app.findings import markdown, photos, queries, reports, routes_manage, services, stats
+from app.findings.blueprint import bp
+from app.findings.forms import (OUTCOME_LABELS, SEVERITY_LABELS, ConfirmForm, DecisionForm,
+                                FollowForm, files)
+from app.findings.models import Finding
+from app.notifications.queries import follows
 from app.notifications.services import follow as follow_target
 from app.notifications.services import unfollow
 
-bp = Blueprint("findings", __name__)
 PER_PAGE = 30
-
-
-def run_service(form, call: Callable[[], Any]) -> tuple[Any, int]:
-    """Run a service in a unit of work; a DomainError becomes a form error and its status."""
-    try:
-        with unit_of_work():
-            return call(), 200
-    except DomainError as error:
-        form.form_errors.append(str(error.message))
-        return None, error.status
 
 
 def is_following(kind: str, target_id: int) -> bool:
     """Whether the current user follows a target."""
-    actor = current_actor()
-    if actor.user_id is None:
-        return False
-    return db.session.scalar(select(Subscription.id).where(
-        Subscription.user_id == actor.user_id, Subscription.target_kind == kind,
-        Subscription.target_id == target_id)) is not None
+    return follows(current_actor().user_id, kind, target_id)
 
 
 @bp.app_context_processor
@@ -71,9 +53,6 @@ def board():
     page = max(_int_arg("page") or 1, 1)
     pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
     rows = queries.all_rows()
-    episodes = db.session.scalars(select(Episode).where(Episode.state.in_(queries.PUBLIC_EPISODE_STATES))
-                                  .order_by(Episode.number.desc())).all()
-    agencies = db.session.scalars(select(Agency).order_by(Agency.id)).all()
     shown = found[(page - 1) * PER_PAGE:page * PER_PAGE]
     last = queries.latest_publications([f.id for f in shown])
     return render_template(
@@ -82,8 +61,8 @@ def board():
         page=page, pages=pages, filters=filters, now=now, overall=stats.summarize(rows, now),
         by_episode=stats.summarize_by(rows, lambda r: r.episode_id, now),
         by_agency=stats.summarize_by(rows, lambda r: r.agency_id, now),
-        episodes=episodes, agencies=agencies, states=queries.BOARD_STATES,
-        domains=db.session.scalars(select(Domain).order_by(Domain.id)).all())
+        episodes=queries.board_episodes(), agencies=all_agencies(), states=queries.BOARD_STATES,
+        domains=all_domains())
 
 
 @bp.get("/follow-up/feed.atom")
@@ -101,8 +80,7 @@ def render_finding(finding_id: int, *, confirm_form=None, decision_form=None, st
     actor, now = current_actor(), clock.now()
     finding = services.get_finding(finding_id)
     published = queries.published_reports(finding.id)
-    confirmations = db.session.scalars(select(FindingConfirmation).where(
-        FindingConfirmation.finding_id == finding.id).order_by(FindingConfirmation.id)).all()
+    confirmations = queries.confirmations(finding.id)
     outcome = services.published_outcome(finding.id)
     can_confirm = (outcome is not None and outcome.outcome == "rectified"
                    and finding.state in services.CONFIRMABLE_STATES
@@ -160,23 +138,10 @@ def decide(finding_id: int):
     return redirect(url_for("findings.finding", finding_id=finding_id))
 
 
-def render_report(report_id: int, *, review_form=None, correction_form=None, status: int = 200):
-    """A follow-up report: text, outcomes, photos, revision history, review and correction forms."""
-    actor = current_actor()
-    report = reports.get_report(actor, report_id)
-    current = report.current
-    return render_template(
-        "findings/report.html", report=report, actor=actor, now=clock.now(),
-        review_form=review_form or ReviewForm(formdata=None),
-        correction_form=correction_form or CorrectionForm(formdata=None, body=current.body_md if current else ""),
-        may_correct=report.state == "published" and (actor.is_coordinator or actor.is_agency_member(report.agency_id)),
-        may_edit=report.state in reports.EDITABLE_STATES and actor.is_agency_member(report.agency_id)), status
-
-
 @bp.get("/follow-ups/<int:report_id>")
 def report(report_id: int):
     """One follow-up report."""
-    return render_report(report_id)
+    return routes_manage.render_report(report_id)
 
 
 @bp.get("/uploads/findings/<name>")
@@ -186,17 +151,7 @@ def photo(name: str):
     path = photos.photo_file(stored)
     if path is None:
         abort(404)
-    actor = current_actor()
-    owner = db.session.scalar(select(FindingPhoto).where(FindingPhoto.path == stored))
-    allowed = False
-    if owner is not None:
-        allowed = services.get_finding(owner.finding_id) is not None  # NotFound for draft episodes
-    elif (fp := db.session.scalar(select(FollowUpPhoto).where(FollowUpPhoto.path == stored))) is not None:
-        allowed = reports.may_see(actor, db.session.get(FollowUp, fp.follow_up_id))
-    else:
-        allowed = db.session.scalar(select(FindingConfirmation.id).where(FindingConfirmation.photo_path == stored)) \
-            is not None
-    if not allowed:
+    if not reports.may_see_photo(current_actor(), stored):
         abort(404)
     response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg", max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -233,6 +188,3 @@ def _safe_next() -> str | None:
     """A local path to return to (never another site)."""
     target = request.form.get("next") or ""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else None
-
-
-from app.findings import routes_manage  # noqa: E402,F401  (forms of the agency and the coordinator)

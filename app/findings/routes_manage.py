@@ -5,17 +5,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.agencies.models import Agency, Domain
+from app.agencies.models import Domain
+from app.agencies.queries import all_agencies
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.i18n import current_lang
+from app.core.pages import run_service
 from app.episodes.forms import to_local
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings import queries, reports, services
+from app.findings.blueprint import bp
 from app.findings.forms import OUTCOME_LABELS, CorrectionForm, FindingForm, ReportForm, ReviewForm
-from app.findings.models import Finding, FollowUp
-from app.findings.routes import bp, render_report, run_service
+from app.findings.models import Finding
 from app.live.models import LegalBasis
 
 
@@ -66,25 +68,14 @@ def _outcomes_from_form(choices: list[Finding]) -> list[reports.OutcomeInput]:
     return items
 
 
-def _report_choices(actor, episode_id: int | None) -> list[Finding]:
-    if episode_id is None:
-        return []
-    return list(db.session.scalars(select(Finding).where(
-        Finding.episode_id == episode_id, Finding.agency_id == actor.agency_id, Finding.state.in_(reports.PENDING_STATES))
-        .order_by(Finding.id)))
-
-
 def _report_page(form, actor, episode_id, report=None, status=200):
-    choices = _report_choices(actor, episode_id)
+    choices = queries.report_choices(actor, episode_id)
     chosen = {o.finding_id: o for o in (report.outcomes if report else [])}
     for f in choices:  # what was posted wins over what was stored
         if request.method == "POST":
             chosen[f.id] = reports.OutcomeInput(f.id, request.form.get(f"outcome_{f.id}", ""),
                                                 request.form.get(f"further_{f.id}", ""))
-    episodes = db.session.scalars(select(Episode).where(Episode.id.in_(
-        select(Finding.episode_id).where(Finding.agency_id == actor.agency_id,
-                                        Finding.state.in_(reports.PENDING_STATES))))
-        .order_by(Episode.number.desc())).all()
+    episodes = queries.episodes_to_report(actor)
     return render_template("findings/report_form.html", form=form, choices=choices, chosen=chosen,
                            episode_id=episode_id, episodes=episodes, report=report,
                            outcome_labels=OUTCOME_LABELS), status
@@ -102,7 +93,7 @@ def new_report():
         return _report_page(form, actor, episode_id)
     if not form.validate():
         return _report_page(form, actor, episode_id, status=400 if "csrf_token" in form.errors else 422)
-    outcomes = _outcomes_from_form(_report_choices(actor, episode_id))
+    outcomes = _outcomes_from_form(queries.report_choices(actor, episode_id))
     created, status = run_service(form, lambda: reports.create_report(
         actor, now=clock.now(), outcomes=outcomes, **form.values()))
     if status != 200:
@@ -129,7 +120,7 @@ def edit_report(report_id: int):
         return _report_page(form, actor, report.episode_id, report)
     if not form.validate():
         return _report_page(form, actor, report.episode_id, report, status=400 if "csrf_token" in form.errors else 422)
-    outcomes = _outcomes_from_form(_report_choices(actor, report.episode_id))
+    outcomes = _outcomes_from_form(queries.report_choices(actor, report.episode_id))
     _done, status = run_service(form, lambda: reports.update_report(
         actor, report_id, now=clock.now(), outcomes=outcomes, **form.values()))
     if status != 200:
@@ -176,11 +167,19 @@ def manage():
     if not (actor.is_coordinator or actor.role == "agency_staff"):
         abort(403)
     now = clock.now()
-    report_q = queries.visible_reports(actor).order_by(FollowUp.id.desc())
-    finding_q = queries.public_findings().where(Finding.state.in_(("open", "partly_rectified", "reopened")))
-    if not actor.is_coordinator:
-        report_q = report_q.where(FollowUp.agency_id == actor.agency_id)
-        finding_q = finding_q.where(Finding.agency_id == actor.agency_id)
-    return render_template("findings/manage.html", reports=db.session.scalars(report_q.limit(100)).all(),
-                           findings=db.session.scalars(finding_q.order_by(Finding.rectify_by)).all(),
-                           now=now, actor=actor, agencies={a.id: a for a in db.session.scalars(select(Agency))})
+    return render_template("findings/manage.html", reports=queries.report_queue(actor),
+                           findings=queries.finding_queue(actor), now=now, actor=actor,
+                           agencies={a.id: a for a in all_agencies()})
+
+
+def render_report(report_id: int, *, review_form=None, correction_form=None, status: int = 200):
+    """A follow-up report: text, outcomes, photos, revision history, review and correction forms."""
+    actor = current_actor()
+    report = reports.get_report(actor, report_id)
+    current = report.current
+    return render_template(
+        "findings/report.html", report=report, actor=actor, now=clock.now(),
+        review_form=review_form or ReviewForm(formdata=None),
+        correction_form=correction_form or CorrectionForm(formdata=None, body=current.body_md if current else ""),
+        may_correct=report.state == "published" and (actor.is_coordinator or actor.is_agency_member(report.agency_id)),
+        may_edit=report.state in reports.EDITABLE_STATES and actor.is_agency_member(report.agency_id)), status

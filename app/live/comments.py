@@ -20,6 +20,8 @@ from app.live import broadcast
 from app.live.access import is_host, live_episode, may_answer, require_host, visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment, EpisodeMute, LiveNote, QuestionUpvote
 from app.live.words import find_word
+from app.notifications.services import audit
+from app.observers.models import Observer
 
 HISTORY_SIZE = 50
 RESUME_CAP = 200
@@ -134,10 +136,14 @@ def _offset(episode: LiveRoom, now: datetime) -> int | None:
     return max(0, int((now - episode.live_at).total_seconds())) if episode.live_at else None
 
 
+def published_count(episode_id: int) -> int:
+    """How many comments and questions of an episode are published."""
+    return db.session.scalar(select(func.count(Comment.id)).where(
+        Comment.episode_id == episode_id, Comment.state == "published")) or 0
+
+
 def published(episode_id: int):
     """Published comments of an episode, authors and their observer kinds loaded (no query per row)."""
-    from app.observers.models import Observer
-
     kind = select(Observer.kind).where(Observer.user_id == Comment.user_id).scalar_subquery()
     return (select(Comment).where(Comment.episode_id == episode_id, Comment.state == "published")
             .options(selectinload(Comment.user), with_expression(Comment.observer_kind, kind)))
@@ -227,8 +233,6 @@ def pin(actor: Actor, episode_id: int, *, comment_id: int | None = None, note_id
         item = broadcast.note_item(note)
     episode.pinned_comment_id, episode.pinned_note_id = comment_id, note_id if comment_id is None else None
     db.session.flush()
-    from app.notifications.services import audit
-
     audit(actor, "live.pin", "episode", episode.id, now=now, data={"comment_id": comment_id, "note_id": note_id})
     broadcast.queue_item(episode.id, {"type": "pin", "item": item})
     return episode

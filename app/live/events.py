@@ -7,7 +7,6 @@ The protocol is documented in docs/live-protocol.md.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 from flask import current_app, request
@@ -17,22 +16,20 @@ from flask_socketio import join_room, leave_room
 from app.core import clock
 from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
-from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.models import Episode
-from app.extensions import db
-from app.live import broadcast, comments, likes, moderation, presence
+from app.episodes.rooms import NAMESPACE, episode_room
+from app.episodes.services import record_viewer
+from app.extensions import db, socketio
+from app.live import background, broadcast, comments, likes, moderation, presence
 from app.live.access import visible_episode
-from app.live.broadcast import NAMESPACE, episode_room
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
 MAX_LIKES_PER_MESSAGE = 50
-_buckets: dict[str, likes.TapBucket] = {}
-_like_cache: dict[int, tuple[str, int, float]] = {}
 #: Who is behind each connection, re-read from the session at most every ACTOR_TTL seconds.
 _actors: dict[str, tuple[Actor, float]] = {}
 ACTOR_TTL = 2.0
-_cache_lock = threading.Lock()
 
 
 class LiveNamespace(SafeNamespace):
@@ -45,7 +42,7 @@ class LiveNamespace(SafeNamespace):
     def on_disconnect(self, *_args) -> None:
         """Stop counting the connection in its rooms."""
         sid = request.sid
-        _buckets.pop(sid, None)
+        likes.forget_connection(sid)
         _actors.pop(sid, None)
         for episode_id, current in presence.disconnect(sid).items():
             broadcast.put_if_changed(episode_id, "viewers", current)
@@ -165,9 +162,7 @@ def _join(payload: dict) -> dict:
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
     current, new = presence.join(episode.id, sid)
     broadcast.put_if_changed(episode.id, "viewers", current)
-    from app.extensions import socketio
-
-    broadcast.start_background(current_app._get_current_object(), socketio)
+    background.start_background(current_app._get_current_object(), socketio)
     rows, more = comments.history(episode.id, last_seq)
     total = likes.counter().total(episode.id)
     ack = {"episode": _episode_summary(episode), "comments": [broadcast.comment_item(c) for c in rows],
@@ -177,8 +172,6 @@ def _join(payload: dict) -> dict:
     if last_seq:
         ack["hidden"] = comments.hidden_since(episode.id, last_seq)
     if new and episode.state == "live":  # last: after this commit the episode would reload
-        from app.episodes.services import record_viewer
-
         key = presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid)
         with unit_of_work():
             record_viewer(episode.id, key, clock.now())
@@ -206,21 +199,6 @@ def _comment(payload: dict) -> dict:
     return result
 
 
-def _like_target(episode_id: int) -> tuple[str, int]:
-    """The episode's state and stored likes, cached for a second: taps never wait on the database."""
-    now = time.monotonic()
-    with _cache_lock:
-        cached = _like_cache.get(episode_id)
-    if cached and cached[2] > now:
-        return cached[0], cached[1]
-    row = db.session.execute(db.select(Episode.state, Episode.like_count).where(Episode.id == episode_id)).first()
-    if row is None:
-        raise NotFound(_l("No such episode."), code="episode_not_found")
-    with _cache_lock:
-        _like_cache[episode_id] = (row.state, row.like_count, now + 1.0)
-    return row.state, row.like_count
-
-
 @acked
 def _like(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
@@ -228,18 +206,8 @@ def _like(payload: dict) -> dict:
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_LIKES_PER_MESSAGE:
         raise ValidationFailed(_l("count must be 1 to %(n)s.", n=MAX_LIKES_PER_MESSAGE), code="bad_payload",
                                details={"field": "count"})
-    state, stored = _like_target(episode_id)
-    if state != "live":
-        visible_episode(_actor(), episode_id)  # a draft the actor may not see is "not found", not "not live"
-        raise Conflict(_l("Likes are open only while the episode is live."), code="episode_not_live")
-    sid = request.sid
-    bucket = _buckets.get(sid)
-    if bucket is None:
-        bucket = _buckets[sid] = likes.TapBucket(int(current_app.config.get("LIKE_RATE_PER_SECOND", 20)))
-    accepted = bucket.take(count)
-    if not accepted:
-        raise RateLimited(_l("Too many likes at once. Please slow down."), code="like_rate_limited")
-    total = likes.counter().add(episode_id, accepted, stored)
+    accepted, total = likes.tap(episode_id, count, connection=request.sid, actor=_actor,
+                                rate=int(current_app.config.get("LIKE_RATE_PER_SECOND", 20)))
     broadcast.put_if_changed(episode_id, "likes", total)
     return {"accepted": accepted, "likes": total}
 
@@ -308,11 +276,9 @@ def _slow_mode(payload: dict) -> dict:
 
 
 def reset_state() -> None:
-    """Forget per-connection buckets and cached episode states (tests)."""
-    _buckets.clear()
+    """Forget per-connection actors, like buckets and cached episode states (tests)."""
     _actors.clear()
-    with _cache_lock:
-        _like_cache.clear()
+    likes.reset_taps()
 
 
 def register_live_namespace(socketio) -> None:

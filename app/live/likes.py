@@ -10,12 +10,18 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from app.core.auth import Actor
+from app.core.errors import Conflict, NotFound, RateLimited
 from app.episodes.models import Episode
 from app.extensions import db
+from app.live import broadcast, presence
+from app.live.access import visible_episode
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +155,61 @@ class TapBucket:
         return granted
 
 
+#: Per connection (socket id): its tap bucket.
+_buckets: dict[str, TapBucket] = {}
+#: Per episode: (state, stored likes, monotonic expiry), so a tap never waits on the database.
+_targets: dict[int, tuple[str, int, float]] = {}
+_targets_lock = threading.Lock()
+#: How long an episode's state and stored likes are trusted (seconds).
+TARGET_TTL = 1.0
+
+
+def _like_target(episode_id: int) -> tuple[str, int]:
+    """The episode's state and stored likes, cached for TARGET_TTL: taps never wait on the database."""
+    now = time.monotonic()
+    with _targets_lock:
+        cached = _targets.get(episode_id)
+    if cached and cached[2] > now:
+        return cached[0], cached[1]
+    row = db.session.execute(db.select(Episode.state, Episode.like_count).where(Episode.id == episode_id)).first()
+    if row is None:
+        raise NotFound(_l("No such episode."), code="episode_not_found")
+    with _targets_lock:
+        _targets[episode_id] = (row.state, row.like_count, now + TARGET_TTL)
+    return row.state, row.like_count
+
+
+def tap(episode_id: int, count: int, *, connection: str, actor: Callable[[], Actor], rate: int) -> tuple[int, int]:
+    """Count a connection's like taps on a live episode: (taps accepted, new total).
+
+    `actor` is asked for only when the episode is not live, so that a draft the actor may not
+    see is "not found" rather than "not live"; a live tap costs no query.
+    """
+    state, stored = _like_target(episode_id)
+    if state != "live":
+        visible_episode(actor(), episode_id)
+        raise Conflict(_l("Likes are open only while the episode is live."), code="episode_not_live")
+    bucket = _buckets.get(connection)
+    if bucket is None:
+        bucket = _buckets[connection] = TapBucket(rate)
+    accepted = bucket.take(count)
+    if not accepted:
+        raise RateLimited(_l("Too many likes at once. Please slow down."), code="like_rate_limited")
+    return accepted, counter().add(episode_id, accepted, stored)
+
+
+def forget_connection(connection: str) -> None:
+    """Drop a closed connection's tap bucket."""
+    _buckets.pop(connection, None)
+
+
+def reset_taps() -> None:
+    """Forget every tap bucket and cached episode state (tests)."""
+    _buckets.clear()
+    with _targets_lock:
+        _targets.clear()
+
+
 def flush_likes() -> int:
     """Write pending likes: one UPDATE per episode; returns the number of UPDATEs."""
     pending = counter().take_pending()
@@ -169,8 +230,6 @@ def flush_likes() -> int:
 
 def flush_loop(app: Flask, socketio) -> None:
     """Background task: flush likes and peak viewers every LIKE_FLUSH_SECONDS."""
-    from app.live import broadcast, presence
-
     interval = float(app.config.get("LIKE_FLUSH_SECONDS", 1.0))
     while True:
         socketio.sleep(interval)

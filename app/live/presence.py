@@ -17,6 +17,8 @@ from collections import defaultdict
 from flask import current_app
 
 from app.core import redisclient
+from app.core.db import unit_of_work
+from app.episodes.services import record_peak
 
 #: An entry older than this (a process that stopped publishing) no longer counts.
 PRESENCE_STALE_SECONDS = 5
@@ -135,9 +137,6 @@ def flush_peaks() -> None:
         _peaks.clear()
     if not peaks:
         return
-    from app.core.db import unit_of_work
-    from app.episodes.services import record_peak
-
     with unit_of_work():
         for episode_id, count in peaks.items():
             record_peak(episode_id, count)

@@ -17,6 +17,9 @@ import logging
 
 from flask import Flask
 
+from app.core import redisclient
+from app.live.batch import batcher
+
 log = logging.getLogger(__name__)
 CHANNEL = "zhibo:live:items"
 
@@ -27,15 +30,11 @@ def enabled(app: Flask) -> bool:
 
 
 def _redis(app: Flask):
-    from app.core import redisclient
-
     return redisclient.client(app.config["SOCKETIO_MESSAGE_QUEUE"])
 
 
 def publish(app: Flask, room: str, item: dict) -> None:
     """Deliver an item to every process's batcher for the room (this one's directly without a queue)."""
-    from app.live.broadcast import batcher
-
     if not enabled(app):
         batcher.add(room, item)
         return
@@ -44,8 +43,6 @@ def publish(app: Flask, room: str, item: dict) -> None:
 
 def listen(app: Flask, socketio) -> None:
     """Background task: add every published item to this process's batcher, for ever."""
-    from app.live.broadcast import batcher
-
     while True:
         try:
             pubsub = _redis(app).pubsub(ignore_subscribe_messages=True)

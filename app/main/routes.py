@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app.core import clock, wire
 from app.extensions import db, socketio
 from app.main.queries import home_page
+from app.notifications.models import Heartbeat
 
 bp = Blueprint("main", __name__)
 
@@ -32,8 +33,6 @@ def set_language(code: str):
 @bp.route("/healthz")
 def healthz():
     """Database and scheduler status, and how live frames go out, as JSON (200 when the database answers)."""
-    from app.notifications.models import Heartbeat
-
     status: dict = {"database": "ok", "scheduler": {"mode": current_app.config["SCHEDULER_MODE"]}}
     code = 200
     try:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.accounts.models import User
 from app.core.auth import Actor, require_login
 from app.core.errors import ValidationFailed
 from app.core.realtime import after_commit
@@ -44,8 +45,6 @@ def _send_mail(app, user_ids: list[int], title: str, body: str, link: str | None
     """Send one plain-text mail per user with an address (after the commit; failures are logged)."""
     import smtplib
     from email.message import EmailMessage
-
-    from app.accounts.models import User
 
     with app.app_context():
         addresses = db.session.scalars(select(User.email).where(User.id.in_(user_ids),

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, case, or_, select
 
 from app.core.auth import Actor
 from app.episodes.models import Episode
@@ -68,6 +68,17 @@ def rotation(now: datetime, kind: str | None = None) -> list[RotationRow]:
     return result
 
 
+def registry() -> list[Observer]:
+    """Every observer in the registry, by kind and name."""
+    return list(db.session.scalars(select(Observer).order_by(Observer.kind, Observer.name)))
+
+
+def invitable(episode_id: int) -> list[Observer]:
+    """Observers not yet invited to an episode (a revoked invitation may be renewed), by kind and name."""
+    invited = {i.observer_id for i in invitations_of(episode_id) if i.state != "revoked"}
+    return [o for o in registry() if o.id not in invited]
+
+
 def invitations_of(episode_id: int) -> list[Invitation]:
     """An episode's invitations, observers loaded, by state then name."""
     return list(db.session.scalars(select(Invitation).join(Observer).where(Invitation.episode_id == episode_id)
@@ -110,6 +121,22 @@ def overdue_clause(now: datetime):
     """SQL condition: unanswered and past the deadline."""
     return and_(ObserverNote.answered_at.is_(None), ObserverNote.answer_due.is_not(None),
                 ObserverNote.answer_due <= now)
+
+
+def notes_page(actor: Actor, now: datetime, limit: int = 200) -> list[ObserverNote]:
+    """The notes page: notes the actor may read (an agency's own only), overdue first, then unanswered."""
+    query = readable_notes(actor)
+    if actor.role == "agency_staff":
+        query = query.where(ObserverNote.agency_id == actor.agency_id)
+    overdue_first = case((overdue_clause(now), 0), (ObserverNote.answered_at.is_(None), 1), else_=2)
+    return list(db.session.scalars(query.order_by(overdue_first, ObserverNote.answer_due, ObserverNote.id.desc())
+                                   .limit(limit)))
+
+
+def notes_of_observer(observer_id: int) -> list[ObserverNote]:
+    """An observer's own notes, newest first."""
+    return list(db.session.scalars(select(ObserverNote).where(ObserverNote.observer_id == observer_id)
+                                   .order_by(ObserverNote.created_at.desc())))
 
 
 def notes_for_agency(agency_id: int) -> list[ObserverNote]:

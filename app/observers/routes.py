@@ -1,24 +1,23 @@
 """Observer pages: registry, rotation, invitations (link, QR, bind, answer, check-in), my observer page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError
+from app.core.pages import form_error
 from app.episodes.forms import to_utc
 from app.episodes.models import Episode
 from app.extensions import db
-from app.observers import queries, services
+from app.observers import queries, routes_invitation, routes_notes, services  # noqa: F401 (more views on bp)
+from app.observers.blueprint import bp
 from app.observers.forms import (ASPECT_LABELS, KIND_LABELS, STATE_LABELS, VISIBILITY_LABELS, ButtonForm,
-                                 CheckInForm, InviteForm, ObserverForm, RespondForm)
-from app.observers.models import Observer
+                                 CheckInForm, InviteForm, ObserverForm)
 
-bp = Blueprint("observers", __name__)
 
 REGISTRY_FIELDS = ("name", "kind", "organisation", "term_start", "term_end", "contact", "listed")
 
@@ -30,16 +29,6 @@ def _register_globals(state) -> None:
         episode_observers=queries.listed_observers, agency_observer_notes=queries.notes_for_agency,
         observer_kind_labels=KIND_LABELS, observer_kind_map=lambda: {k: str(v) for k, v in KIND_LABELS.items()}, observer_aspect_labels=ASPECT_LABELS,
         observer_state_labels=STATE_LABELS, observer_visibility_labels=VISIBILITY_LABELS)
-
-
-def _form_error(form, error: DomainError) -> None:
-    """Attach a refused action's message to the named field, else to the form."""
-    fields = (error.details or {}).get("fields") or {}
-    for name in fields:
-        if name in form:
-            form[name].errors = [*form[name].errors, str(error.message)]
-            return
-    form.form_errors.append(str(error.message))
 
 
 # ---------------------------------------------------------------- registry (coordinator)
@@ -60,11 +49,11 @@ def registry():
             flash(_("Observer %(name)s added.", name=observer.name), "success")
             return redirect(url_for("observers.registry"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
-    observers = db.session.scalars(select(Observer).order_by(Observer.kind, Observer.name)).all()
+    observers = queries.registry()
     return render_template("observers/registry.html", observers=observers, form=form), status
 
 
@@ -86,7 +75,7 @@ def edit(observer_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("observers.registry"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
@@ -109,9 +98,7 @@ def rotation():
 
 def _episode_page(episode: Episode, form: InviteForm | None = None, error: str | None = None, status: int = 200):
     form = form or InviteForm()
-    invited = {i.observer_id for i in queries.invitations_of(episode.id) if i.state != "revoked"}
-    form.observer_id.choices = [(o.id, f"{o.name} · {KIND_LABELS[o.kind]}") for o in db.session.scalars(
-        select(Observer).order_by(Observer.kind, Observer.name)) if o.id not in invited]
+    form.observer_id.choices = [(o.id, f"{o.name} · {KIND_LABELS[o.kind]}") for o in queries.invitable(episode.id)]
     return render_template("observers/episode.html", episode=episode, form=form, error=error,
                            invitations=queries.invitations_of(episode.id), button=ButtonForm(),
                            accepted=services.accepted_count(episode.id)), status
@@ -182,6 +169,3 @@ def check_in(episode_id: int):
         return _episode_page(episode, error=str(error.message), status=error.status)
     flash(_("Checked in."), "success")
     return redirect(url_for("observers.episode_invitations", episode_id=episode.id))
-
-
-from app.observers import routes_invitation, routes_notes  # noqa: E402,F401  (more routes on bp)

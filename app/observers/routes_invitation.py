@@ -7,7 +7,6 @@ import qrcode
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from app.core import clock
 from app.core.auth import current_actor
@@ -15,9 +14,9 @@ from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.extensions import db
 from app.observers import notes, queries, services
+from app.observers.blueprint import bp
 from app.observers.forms import ButtonForm, RespondForm
-from app.observers.models import Invitation, ObserverNote
-from app.observers.routes import bp
+from app.observers.models import Invitation
 
 
 def _page(invitation: Invitation, error: str | None = None, status: int = 200):
@@ -109,8 +108,7 @@ def me():
     if observer is None:
         return render_template("observers/me.html", observer=None)
     invitations = queries.my_invitations(observer.id)
-    my_notes = db.session.scalars(select(ObserverNote).where(ObserverNote.observer_id == observer.id)
-                                  .order_by(ObserverNote.created_at.desc())).all()
+    my_notes = queries.notes_of_observer(observer.id)
     now = clock.now()
     return render_template(
         "observers/me.html", observer=observer, now=now, respond=RespondForm(),

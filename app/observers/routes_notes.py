@@ -5,18 +5,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import case
 
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import DomainError, NotAllowed
+from app.core.pages import form_error
 from app.episodes.forms import to_local, to_utc
+from app.episodes.models import Episode
 from app.extensions import db
 from app.observers import notes, queries, services
 from app.observers.forms import ASPECT_LABELS, AnswerForm, DueForm, NoteForm
-from app.observers.models import ObserverNote
-from app.observers.routes import _episode, _form_error, bp
+from app.observers.blueprint import bp
 
 
 @bp.route("/episodes/<int:episode_id>/observer-notes/new", methods=["GET", "POST"])
@@ -24,7 +24,7 @@ from app.observers.routes import _episode, _form_error, bp
 def new_note(episode_id: int):
     """An invited observer writes a note on the episode's enforcement."""
     actor = current_actor()
-    episode = _episode(episode_id)
+    episode = db.get_or_404(Episode, episode_id)
     if services.observer_of_user(actor.user_id) is None:
         raise NotAllowed(_("Only observers can write observer notes."), code="note_observers_only")
     form, status = NoteForm(), 200
@@ -38,7 +38,7 @@ def new_note(episode_id: int):
             flash(_("Your note was sent to the agency."), "success")
             return redirect(url_for("observers.me"))
         except DomainError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
     elif request.method == "POST":
         status = 422
@@ -48,12 +48,7 @@ def new_note(episode_id: int):
 def _notes_page(error: str | None = None, status: int = 200):
     actor = current_actor()
     now = clock.now()
-    query = queries.readable_notes(actor)
-    if actor.role == "agency_staff":
-        query = query.where(ObserverNote.agency_id == actor.agency_id)
-    overdue_first = case((queries.overdue_clause(now), 0), (ObserverNote.answered_at.is_(None), 1), else_=2)
-    rows = db.session.scalars(query.order_by(overdue_first, ObserverNote.answer_due, ObserverNote.id.desc())
-                              .limit(200)).all()
+    rows = queries.notes_page(actor, now)
     due_forms = {n.id: DueForm(prefix=f"n{n.id}", answer_due=to_local(n.answer_due) if n.answer_due else None)
                  for n in rows if actor.is_coordinator}
     return render_template("observers/notes.html", notes=rows, now=now, error=error, due_forms=due_forms,
@@ -106,7 +101,7 @@ def set_due(note_id: int):
         with unit_of_work():
             notes.set_due(actor, note.id, to_utc(form.answer_due.data), now=clock.now())
     except DomainError as error:
-        _form_error(form, error)
+        form_error(form, error)
         return _notes_page(error=str(error.message), status=error.status)
     flash(_("Deadline saved."), "success")
     return redirect(url_for("observers.notes_list"))

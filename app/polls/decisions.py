@@ -1,4 +1,4 @@
-"""The decision: the coordinator picks the topic, then creates the episode from it."""
+"""The decision: the coordinator picks the topic (the episode is then created from it in episodes/services.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from app.core.auth import Actor
 from app.core.errors import Conflict, ValidationFailed
+from app.core.realtime import emit
 from app.extensions import db
 from app.notifications.services import audit, notify
+from app.polls.live import NAMESPACE, poll_room
 from app.polls.models import Poll, Vote
-from app.polls.queries import episode_of, results
+from app.polls.queries import results
 from app.polls.services import clean_text, get_poll, get_topic, require_coordinator
 
 
@@ -51,26 +53,5 @@ def decide(actor: Actor, poll_id: int, *, topic_id: Any, reason: Any = "", now: 
         voters.add(topic.proposed_by_id)
     notify(voters, "poll.decided", str(_l("The topic has been decided: %(title)s", title=topic.title)),
            body=poll.title, link=f"/polls/{poll.id}", dedupe_key=f"poll.decided:{poll.id}", now=now)
-    from app.core.realtime import emit
-    from app.polls.live import NAMESPACE, poll_room
-
     emit("decided", {"poll_id": poll.id, "topic_id": topic.id}, room=poll_room(poll.id), namespace=NAMESPACE)
     return poll
-
-
-def create_episode_from_decision(actor: Actor, poll_id: int, *, title: Any, agency_ids: list[int],
-                                 scheduled_start: datetime, now: datetime, **details: Any):
-    """Second step of the decision: a draft episode on the chosen topic (one per poll)."""
-    from app.episodes.services import create_episode
-
-    require_coordinator(actor)
-    poll = get_poll(actor, poll_id, lock=True)
-    if poll.state != "decided":
-        raise Conflict(_l("Decide the topic first."), code="poll_not_decided")
-    if episode_of(poll) is not None:
-        raise Conflict(_l("The episode for this poll has already been created."), code="episode_exists")
-    topic = poll.decided_topic
-    episode = create_episode(actor, title=title, domain_id=topic.domain_id, agency_ids=agency_ids,
-                             scheduled_start=scheduled_start, now=now, topic_id=topic.id, **details)
-    audit(actor, "poll.episode", "poll", poll.id, now=now, data={"episode_id": episode.id})
-    return episode

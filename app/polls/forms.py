@@ -10,9 +10,9 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, I
 from wtforms.validators import InputRequired, Optional
 
 from app.agencies.models import Agency, Domain
-from app.episodes.forms import PLACE_LABELS, to_local, to_utc  # noqa: F401 (re-exported for routes)
+from app.core.clock import to_local, to_utc  # noqa: F401 (to_local: re-exported for routes)
+from app.core.places import PLACE_KINDS, PLACE_LABELS
 from app.extensions import db
-from app.polls.models import PLACE_KINDS
 
 LOCAL = "%Y-%m-%dT%H:%M"
 

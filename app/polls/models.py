@@ -8,12 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime
 from app.core.models_base import CreatedAt, in_check
+from app.core.places import PLACE_KINDS
 from app.extensions import db
 
 POLL_STATES = ("draft", "open", "closed", "decided")
 #: approved: shown and votable; pending: a public proposal awaiting review.
 TOPIC_STATES = ("pending", "approved", "rejected", "merged")
-PLACE_KINDS = ("canteen", "factory", "residential", "market", "construction", "street", "other")
 
 
 class Poll(CreatedAt, db.Model):

@@ -132,12 +132,3 @@ def pending_proposals(poll: Poll) -> list[Topic]:
     return list(db.session.scalars(select(Topic).where(Topic.poll_id == poll.id, Topic.state == "pending")
                                    .options(selectinload(Topic.proposed_by), selectinload(Topic.domain))
                                    .order_by(Topic.id)))
-
-
-def episode_of(poll: Poll):
-    """The episode created from the poll's decided topic, if any."""
-    from app.episodes.models import Episode
-
-    if poll.decided_topic_id is None:
-        return None
-    return db.session.scalar(select(Episode).where(Episode.topic_id == poll.decided_topic_id))

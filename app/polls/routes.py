@@ -2,33 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.core import clock
 from app.core.auth import current_actor
-from app.core.db import unit_of_work
-from app.core.errors import DomainError
+from app.core.pages import run_service
+from app.episodes.queries import episode_of
 from app.extensions import db
-from app.polls import proposals, queries, services
+from app.polls import proposals, queries, routes_admin, services  # noqa: F401 (routes_admin: coordinator pages)
+from app.polls.blueprint import bp
 from app.polls.forms import ActionForm, ProposalForm
 from app.polls.limits import proposal_limits, vote_limits
 from app.polls.models import Topic
-
-bp = Blueprint("polls", __name__, url_prefix="/polls")
-
-
-def run_service(form, call: Callable[[], Any]) -> tuple[Any, int]:
-    """Run a service in a unit of work; a DomainError becomes a form error and its status."""
-    try:
-        with unit_of_work():
-            return call(), 200
-    except DomainError as error:
-        form.form_errors.append(str(error.message))
-        return None, error.status
+from app.polls.photos import photo_file
 
 
 @bp.get("")
@@ -51,7 +40,7 @@ def render_poll(poll_id: int, *, proposal_form: ProposalForm | None = None, vote
         "polls/show.html", poll=poll, topics=topics, results=queries.results(poll),
         mine=services.my_votes(actor, poll.id), now=clock.now(), action_form=ActionForm(),
         proposal_form=proposal_form or ProposalForm(formdata=None), vote_error=vote_error,
-        episode=queries.episode_of(poll), actor=actor), status
+        episode=episode_of(poll), actor=actor), status
 
 
 @bp.get("/<int:poll_id>")
@@ -112,8 +101,6 @@ def propose(poll_id: int):
 @bp.get("/topics/<int:topic_id>/photo")
 def topic_photo(topic_id: int):
     """A proposal's photo, for those who may see the topic."""
-    from app.polls.photos import photo_file
-
     topic = db.session.get(Topic, topic_id)
     if topic is None or not topic.photo_path or not queries.may_see_topic(current_actor(), topic):
         abort(404)
@@ -123,6 +110,3 @@ def topic_photo(topic_id: int):
     response = send_file(path, mimetype="image/png" if path.suffix == ".png" else "image/jpeg", max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-from app.polls import routes_admin  # noqa: E402,F401  (coordinator pages on the same blueprint)

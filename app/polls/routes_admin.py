@@ -9,10 +9,12 @@ from flask_login import login_required
 
 from app.core import clock
 from app.core.auth import current_actor
+from app.core.pages import run_service
+from app.episodes import services as episodes
 from app.polls import decisions, proposals, queries, services, tallies
+from app.polls.blueprint import bp
 from app.polls.forms import (DecideForm, EpisodeFromPollForm, PollForm, ReviewForm, TallyEditForm, TallyForm,
                              TopicForm, to_local, to_utc)
-from app.polls.routes import bp, run_service
 
 
 def _coordinator():
@@ -210,7 +212,7 @@ def create_episode(poll_id: int):
         form.title.data = poll.decided_topic.title
     status = 200
     if form.validate_on_submit():
-        episode, status = run_service(form, lambda: decisions.create_episode_from_decision(
+        episode, status = run_service(form, lambda: episodes.create_episode_from_decision(
             actor, poll_id, title=form.title.data, agency_ids=list(form.agency_ids.data or []),
             scheduled_start=to_utc(form.scheduled_start.data), now=clock.now()))
         if episode is not None:

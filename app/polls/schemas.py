@@ -5,7 +5,8 @@ from datetime import timezone
 
 from marshmallow import Schema, fields, validate
 
-from app.polls.models import PLACE_KINDS, POLL_STATES
+from app.core.places import PLACE_KINDS
+from app.polls.models import POLL_STATES
 
 
 class TopicSchema(Schema):

@@ -18,9 +18,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.agencies.models import Domain
 from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from app.core.places import PLACE_KINDS
+from app.core.realtime import after_commit
 from app.extensions import db
 from app.notifications.services import audit
-from app.polls.models import PLACE_KINDS, Poll, Topic, Vote
+from app.polls.live import mark_dirty
+from app.polls.models import Poll, Topic, Vote
 
 #: A poll needs at least this many approved topics to open.
 MIN_TOPICS_TO_OPEN = 2
@@ -299,7 +302,4 @@ def my_votes(actor: Actor, poll_id: int) -> set[int]:
 
 def mark_results_changed(poll_id: int) -> None:
     """After the commit, queue the poll's live results for the next batched broadcast."""
-    from app.core.realtime import after_commit
-    from app.polls.live import mark_dirty
-
     after_commit(lambda: mark_dirty(poll_id))

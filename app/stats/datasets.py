@@ -17,7 +17,8 @@ from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
 from app.findings.queries import PUBLIC_EPISODE_STATES as FINDING_EPISODE_STATES
 from app.observers.models import Invitation
-from app.polls.models import Poll
+from app.polls.models import Poll, Topic
+from app.polls.queries import results, visible_polls
 
 #: Published episodes (drafts are never open data).
 PUBLIC_EPISODE_STATES = ("scheduled", "live", "ended", "follow_up", "closed")
@@ -95,10 +96,6 @@ def follow_ups() -> list[dict]:
 
 def polls() -> list[dict]:
     """Published polls with their results; counts are left out while a poll hides them (until it closes)."""
-    from app.polls.queries import results, visible_polls
-
-    from app.polls.models import Topic
-
     rows = []
     for poll in db.session.scalars(visible_polls(ANONYMOUS).order_by(None).order_by(Poll.id)):
         result = results(poll)

@@ -10,10 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from app.agencies.queries import names
 from app.core import clock
 from app.core.auth import current_actor, require_role
 from app.core.db import unit_of_work
 from app.core.errors import DomainError
+from app.core.i18n import current_lang
 from app.stats import bulletins as bulletin_service
 from app.stats import cache, opendata
 from app.stats.dashboard import dashboard as dashboard_query
@@ -38,13 +40,10 @@ def _install(state) -> None:
 @bp.route("/statistics")
 def statistics():
     """The program in figures, with charts and the same numbers in a table."""
-    from app.api.stats import names
-    from app.core.i18n import current_lang
-
     snap = cache.snapshot()
 
     def render() -> str:
-        labels = names()
+        labels = names(current_lang())
         return render_template("stats/_index_body.html", snap=snap, rows=FIGURE_ROWS,
                                domain_names=labels, agency_names=labels)
 

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from app.core import clock
 from app.core.db import unit_of_work
+from app.episodes import services as episodes
+from app.episodes.queries import episode_of
 from app.extensions import db
 from app.notifications.models import AuditLog, Notification
 from app.polls import decisions, proposals, queries, services, tallies
@@ -136,18 +138,18 @@ def test_the_episode_is_created_from_the_decision_and_linked_for_good(world):
     poll, coordinator = world["poll"], world["actors"]["coordinator"]
     agency = factories.agency()
     db.session.commit()
-    assert_refused(lambda: decisions.create_episode_from_decision(
+    assert_refused(lambda: episodes.create_episode_from_decision(
         coordinator, poll.id, title="x", agency_ids=[agency.id], scheduled_start=clock.now() + timedelta(days=7),
         now=clock.now()), "poll_not_decided", "Decide the topic first.")
     with unit_of_work():
         decisions.decide(coordinator, poll.id, topic_id=world["topics"][0], now=clock.now())
     with unit_of_work():
-        episode = decisions.create_episode_from_decision(
+        episode = episodes.create_episode_from_decision(
             coordinator, poll.id, title="第32期 农贸市场", agency_ids=[agency.id],
             scheduled_start=clock.now() + timedelta(days=7), now=clock.now())
     assert (episode.state, episode.topic_id) == ("draft", world["topics"][0])
-    assert queries.episode_of(poll).id == episode.id
-    assert_refused(lambda: decisions.create_episode_from_decision(
+    assert episode_of(poll).id == episode.id
+    assert_refused(lambda: episodes.create_episode_from_decision(
         coordinator, poll.id, title="again", agency_ids=[agency.id],
         scheduled_start=clock.now() + timedelta(days=7), now=clock.now()), "episode_exists", "already been created")
 

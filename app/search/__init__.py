@@ -1,0 +1,1 @@
+"""Searches that join several areas, above all of them (episodes, findings, the live room)."""
