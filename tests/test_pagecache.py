@@ -112,3 +112,18 @@ def test_an_error_page_gets_a_real_token_and_is_not_stored(app, cached, poll):
     assert pagecache.PLACEHOLDER not in missing.get_data(as_text=True)
     assert META_RE.search(missing.get_data(as_text=True))
     assert all(key[0] != "/polls/2147483647?" for key in pagecache._entries)
+
+
+def test_while_one_request_renders_an_expired_page_the_others_get_the_last_copy(app, cached, poll):
+    app.test_client().get(f"/polls/{poll.id}")
+    rename(poll, "改过的标题")
+    entry = next(iter(pagecache._entries.values()))
+    entry.stored_at -= 6  # expired, but within one more period
+    entry.refreshing = True  # as when another request is rendering the next copy
+
+    meanwhile = app.test_client().get(f"/polls/{poll.id}").get_data(as_text=True)
+    entry.stored_at -= 3600  # the render never came back: stale too long, render again
+    later = app.test_client().get(f"/polls/{poll.id}").get_data(as_text=True)
+
+    assert "夜市油烟扰民" in meanwhile
+    assert "改过的标题" in later

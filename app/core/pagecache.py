@@ -42,6 +42,8 @@ class Entry:
     body: str
     headers: list[tuple[str, str]]
     stored_at: float
+    #: A request is rendering the next copy: until it is stored, others get this one.
+    refreshing: bool = False
 
 
 _entries: OrderedDict[tuple, Entry] = OrderedDict()
@@ -84,11 +86,18 @@ def _serve_cached() -> Response | None:
     key = _key()
     if key is None:
         return None
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
     with _lock:
         entry = _entries.get(key)
         if entry is not None:
             _entries.move_to_end(key)
-    if entry is not None and time.monotonic() - entry.stored_at < current_app.config["PAGE_CACHE_SECONDS"]:
+            age = time.monotonic() - entry.stored_at
+            # Fresh; or stale while another request renders the next copy (one render, not a
+            # stampede of them, each time a popular page expires), for at most one more period.
+            serve = age < seconds or (entry.refreshing and age < 2 * seconds)
+            if not serve:
+                entry.refreshing = True
+    if entry is not None and serve:
         g.page_cache_hit = True
         return _answer(entry)
     g.page_cache_key = key  # render it, with the placeholder, and store it below
