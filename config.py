@@ -56,7 +56,6 @@ class Config:
     #: Redis for counters and rate limits; empty means in-memory.
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
     #: "inprocess" runs the scheduler in the web process (make run);
     #: "external" leaves it to `flask scheduler run` (production).
     SCHEDULER_MODE = os.environ.get("SCHEDULER_MODE", "inprocess")
@@ -94,7 +93,7 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
 
-    #: Topic poll rate limits (Flask-Limiter syntax), per user and per address; offices and
+    #: Topic poll rate limits ("N/minute" syntax of the `limits` package), per user and per address; offices and
     #: mobile networks share addresses, so the per-address limits are wider.
     POLL_VOTE_RATE_USER = os.environ.get("POLL_VOTE_RATE_USER", "30/minute")
     POLL_VOTE_RATE_IP = os.environ.get("POLL_VOTE_RATE_IP", "600/minute")
@@ -123,7 +122,7 @@ class Config:
     LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
     #: Like taps one connection may send per second.
     LIKE_RATE_PER_SECOND = int(os.environ.get("LIKE_RATE_PER_SECOND", "20"))
-    #: Comments one user may post, and from one address (flask-limiter syntax).
+    #: Comments one user may post, and from one address ("N/minute" syntax).
     COMMENT_RATE_USER = os.environ.get("COMMENT_RATE_USER", "10/minute")
     COMMENT_RATE_IP = os.environ.get("COMMENT_RATE_IP", "60/minute")
     #: Seconds other processes keep the sensitive-word matcher before reloading the list.

@@ -67,13 +67,12 @@ def _init_extensions(app: Flask) -> None:
     from app.accounts.loader import init_login
     from app.core.i18n import init_babel
     from app.core.sockets import StrictPacket
-    from app.extensions import csrf, db, limiter, migrate, socketio
+    from app.extensions import csrf, db, migrate, socketio
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
     init_login(app)
     init_babel(app)
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -107,9 +107,6 @@ def app(_app):
         _empty_tables()
         yield _app
         db.session.remove()
-    from app.extensions import limiter
-
-    limiter.reset()
     from app.core import ratelimit
 
     ratelimit.reset()

@@ -8,7 +8,8 @@ It migrates a fresh database, creates an open poll (5 topics, 3 votes per person
 with personal API tokens directly in the database, starts `python wsgi.py` (gevent, exactly what
 `make run` serves) on a free port, then N threads released together each send their votes over
 HTTP: three distinct topics, the first one again (must be refused: already voted) and a fourth
-(must be refused: limit). With --inflight N at most N requests are in flight at once (as nginx's
+(must be refused: limit). A 429 or 503 answer is retried after its Retry-After (with jitter,
+at most RETRIES times), as a client should; every answer is counted. With --inflight N at most N requests are in flight at once (as nginx's
 upstream connection limit would); latency is then measured from the moment a request is sent.
 It reports votes/s and latency, then compares the votes the server
 acknowledged (201) with the rows stored: 0 lost, 0 doubled, nobody above the limit.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -31,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 TOPICS, LIMIT = 5, 3
+#: A 429 or 503 is retried after its Retry-After (with jitter), as a well-behaved client does.
+RETRIES = 10
 
 
 def setup(n_users: int) -> dict:
@@ -143,20 +147,27 @@ def run(n_users: int, inflight: int = 0) -> dict:
             plan = picks + [picks[0], topics[(i + LIMIT) % TOPICS]]  # + a repeat and one above the limit
             barrier.wait()
             for topic in plan:
-                if gate:
-                    gate.acquire()
-                started = time.perf_counter()
-                try:
-                    r = session.post(f"{base}/api/v1/polls/{poll}/votes", json={"topic_id": topic}, timeout=120)
-                    key = r.status_code if r.status_code != 409 else r.json()["error"]["code"]
-                except requests.RequestException as error:
-                    key = type(error).__name__
-                finally:
+                for _attempt in range(RETRIES + 1):
                     if gate:
-                        gate.release()
-                with lock:
-                    statuses[key] += 1
-                    latencies.append(time.perf_counter() - started)
+                        gate.acquire()
+                    started = time.perf_counter()
+                    retry_after = None
+                    try:
+                        r = session.post(f"{base}/api/v1/polls/{poll}/votes", json={"topic_id": topic}, timeout=120)
+                        key = r.status_code if r.status_code != 409 else r.json()["error"]["code"]
+                        if r.status_code in (429, 503):  # retryable: do as a client should
+                            retry_after = float(r.headers.get("Retry-After", "1"))
+                    except requests.RequestException as error:
+                        key = type(error).__name__
+                    finally:
+                        if gate:
+                            gate.release()
+                    with lock:
+                        statuses[key] += 1
+                        latencies.append(time.perf_counter() - started)
+                    if retry_after is None:
+                        break
+                    time.sleep(random.uniform(0.5, 1.0) * min(retry_after, 5.0))  # jitter: no herd
 
         threads = [threading.Thread(target=user, args=(i, t)) for i, t in enumerate(data["tokens"])]
         for t in threads:
@@ -177,6 +188,7 @@ def run(n_users: int, inflight: int = 0) -> dict:
             "requests_per_s": round(sum(statuses.values()) / elapsed, 1), "votes_per_s": round(acked / elapsed, 1),
             "p50_ms": round(q[49] * 1000), "p95_ms": round(q[94] * 1000), "p99_ms": round(q[98] * 1000),
             "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)}, "acknowledged": acked,
+            "server_errors": sum(v for k, v in statuses.items() if isinstance(k, int) and k >= 500 and k != 503),
             **stored, "lost": acked - stored["stored"], "doubled": stored["stored"] - stored["distinct_user_topic"],
             "instance": instance}
 
