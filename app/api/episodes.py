@@ -54,8 +54,8 @@ class _EpisodeFields(Schema):
     host_user_id = fields.Integer(allow_none=True)
     expected_minutes = fields.Integer(validate=validate.Range(min=1, max=720))
     stream_kind = fields.String(validate=validate.OneOf(STREAM_KINDS))
-    stream_url = fields.String(allow_none=True, metadata={"description": "http(s) URL: .m3u8 or the partner's player"})
-    replay_url = fields.String(allow_none=True, metadata={"description": "http(s) URL of the recording"})
+    stream_url = fields.String(allow_none=True, metadata={"description": "http(s) URL or a path on this site (/…): .m3u8 or the partner's player"})
+    replay_url = fields.String(allow_none=True, metadata={"description": "http(s) URL or a path on this site (/…) of the recording"})
     observer_capacity = fields.Integer(validate=validate.Range(min=0, max=1000))
 
 

@@ -37,7 +37,7 @@ class EpisodeForm(FlaskForm):
     stream_kind = SelectField(_l("Stream kind"), choices=[SelectChoice("hls", _l("HLS stream (.m3u8)")),
                                                           SelectChoice("embed", _l("Partner's embeddable player"))])
     stream_url = StringField(_l("Stream URL"), validators=[Optional(), Length(max=500)],
-                             description=_l("Starts with https:// or http://"))
+                             description=_l("Starts with https://, http:// or / (a file on this site)"))
     replay_url = StringField(_l("Recording URL"), validators=[Optional(), Length(max=500)])
     observer_capacity = IntegerField(_l("Observer places"), default=10,
                                      validators=[InputRequired(), NumberRange(min=0, max=1000)])

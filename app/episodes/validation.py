@@ -100,19 +100,25 @@ def check_number(number: Any, episode_id: int | None = None) -> int:
 
 
 def check_url(field: str, value: Any) -> str | None:
-    """An http(s) URL of at most 500 characters, or None when empty."""
+    """An http(s) URL or a path on this site ("/static/…"), at most 500 characters; None when empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     code = f"episode_{field}_invalid"
+    message = _l("Give a web address starting with https:// or http://, or a path on this site starting with /.")
     if not isinstance(value, str) or len(value.strip()) > URL_MAX:
-        raise _fail(field, code, _l("Give a web address starting with https:// or http://."))
+        raise _fail(field, code, message)
     value = value.strip()
     try:
         parts = urlsplit(value)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in value):
-        raise _fail(field, code, _l("Give a web address starting with https:// or http://."))
+    # A site path (the demo's recordings are served by the site itself) has no scheme and no host;
+    # "//host/…" and "/\\host" would leave the site, so they are refused.
+    site_path = (parts is not None and not parts.scheme and not parts.netloc and value.startswith("/")
+                 and not value.startswith(("//", "/\\")) and "\\" not in value)
+    web = parts is not None and parts.scheme in ("https", "http") and bool(parts.netloc)
+    if not (site_path or web) or any(c.isspace() for c in value):
+        raise _fail(field, code, message)
     return value
 
 

@@ -58,6 +58,10 @@ def test_create_draft_with_next_number_and_lead(setup):
     ({"stream_url": "javascript:alert(1)"}, "episode_stream_url_invalid"),
     ({"stream_url": "ftp://x.example/a"}, "episode_stream_url_invalid"),
     ({"replay_url": "https://"}, "episode_replay_url_invalid"),
+    ({"replay_url": "//x.example/r.m3u8"}, "episode_replay_url_invalid"),
+    ({"replay_url": "/\\x.example/r.m3u8"}, "episode_replay_url_invalid"),
+    ({"replay_url": "static/r.m3u8"}, "episode_replay_url_invalid"),
+    ({"stream_url": "/static/a b.m3u8"}, "episode_stream_url_invalid"),
     ({"expected_minutes": 0}, "episode_duration_invalid"),
     ({"observer_capacity": -1}, "episode_capacity_invalid"),
     ({"host_user_id": 99999}, "episode_host_invalid"),
@@ -70,6 +74,11 @@ def test_create_refuses_bad_input_and_stores_nothing(setup, kw, code):
     assert err.value.code == code
     db.session.rollback()
     assert db.session.query(Episode).count() == 0
+
+
+def test_a_path_on_this_site_is_a_stream_and_recording_address(setup):
+    e = _create(setup, stream_url="/static/demo/recordings/1.m3u8", replay_url=" /static/demo/recordings/1.m3u8 ")
+    assert (e.stream_url, e.replay_url) == ("/static/demo/recordings/1.m3u8", "/static/demo/recordings/1.m3u8")
 
 
 def test_number_taken_is_a_conflict(setup):
