@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from app.demo.build_base import DemoContext
+from app.demo.build_episodes import replay_moment
 from app.demo.data.specs import EpisodeSpec, FindingSpec
 from app.episodes.models import Episode
 from app.extensions import db
@@ -25,8 +26,8 @@ def build_findings(ctx: DemoContext, episode: Episode, spec: EpisodeSpec) -> lis
             episode_id=episode.id, party_name=f.party, party_address=f.address, area=spec.area,
             description=f.description, domain_id=ctx.domains[spec.domain].id, legal_basis_id=ctx.legal[f.legal].id,
             severity=f.severity, agency_id=ctx.agencies[f.agency].id, rectify_by=deadline,
-            replay_offset_seconds=f.offset_minutes * 60, state="open",
-            created_at=episode.live_at + timedelta(minutes=f.offset_minutes),
+            replay_offset_seconds=replay_moment(f.offset_minutes), state="open",
+            created_at=episode.live_at + timedelta(seconds=replay_moment(f.offset_minutes)),
             created_by_id=ctx.staff_or_coordinator(f.agency).id)
         if deadline - timedelta(days=3) < ctx.now:
             finding.reminded_3d_at = deadline - timedelta(days=3)

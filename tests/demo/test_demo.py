@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.agencies.models import Agency, Domain
 from app.core import clock
 from app.demo import loader
+from app.demo.recordings import RECORDING_SECONDS, RECORDINGS_DIR
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
@@ -82,7 +83,7 @@ def test_past_episodes_have_the_whole_loop(loaded):
         assert episode.live_at < episode.ended_at < now
         assert 500_000 <= episode.view_count <= 1_200_000
         assert 1 <= len(episode.participations) <= 3
-        assert episode.replay_url.endswith(f"/{episode.number}.m3u8")
+        assert episode.replay_url == f"/static/demo/recordings/{episode.number}.m3u8"
         seqs = db.session.scalars(select(Comment.seq).where(Comment.episode_id == episode.id)
                                   .order_by(Comment.seq)).all()
         assert seqs == list(range(1, len(seqs) + 1)) and episode.last_comment_seq == len(seqs)
@@ -168,3 +169,46 @@ def test_home_page_shows_the_upcoming_episode_and_open_poll(loaded, client):
     poll = db.session.scalar(select(Poll).where(Poll.state == "open"))
     assert upcoming.title in html
     assert poll.title in html
+
+
+def _playlist_seconds(path) -> float:
+    """The length of an HLS playlist: the sum of its segments' EXTINF durations."""
+    lines = path.read_text().splitlines()
+    assert lines[0] == "#EXTM3U" and "#EXT-X-ENDLIST" in lines
+    return sum(float(line.split(":", 1)[1].rstrip(",")) for line in lines if line.startswith("#EXTINF:"))
+
+
+def test_every_episode_has_its_own_recording_and_everything_in_a_replay_falls_inside_it(loaded):
+    episodes = db.session.scalars(select(Episode).order_by(Episode.number)).all()
+    for episode in episodes:
+        url = episode.replay_url or episode.stream_url
+        assert url == f"/static/demo/recordings/{episode.number}.m3u8"
+        assert _playlist_seconds(RECORDINGS_DIR / f"{episode.number}.m3u8") == RECORDING_SECONDS
+        comments = db.session.scalars(select(Comment).where(Comment.episode_id == episode.id)
+                                      .order_by(Comment.seq)).all()
+        notes = db.session.scalars(select(LiveNote).where(LiveNote.episode_id == episode.id)).all()
+        findings = db.session.scalars(select(Finding).where(Finding.episode_id == episode.id)).all()
+        moments = ([c.offset_seconds for c in comments] + [n.offset_seconds for n in notes]
+                   + [f.replay_offset_seconds for f in findings])
+        assert all(0 <= m < RECORDING_SECONDS for m in moments), (episode.number, moments)
+        offsets = [c.offset_seconds for c in comments]
+        assert offsets == sorted(offsets), "comments follow video time in seq order"
+        if episode.state != "scheduled":
+            # Something to read within the first seconds of the replay.
+            assert min(offsets) <= 15 and min(n.offset_seconds for n in notes) <= 15
+            assert all(c.created_at == episode.live_at + timedelta(seconds=c.offset_seconds) for c in comments)
+    # Recordings are small: they are committed (scripts/make_demo_recordings.py made them).
+    assert sum(p.stat().st_size for p in RECORDINGS_DIR.iterdir()) < 500_000
+
+
+def test_the_site_serves_the_recordings(loaded, client):
+    playlist = client.get("/static/demo/recordings/12.m3u8")
+    assert playlist.status_code == 200
+    text = playlist.get_data(as_text=True)
+    assert '#EXT-X-MAP:URI="12.mp4"' in text and "#EXT-X-BYTERANGE:" in text
+    # hls.js asks for each segment by byte range.
+    length, start = (int(x) for x in text.split("#EXT-X-BYTERANGE:")[1].split()[0].split("@"))
+    part = client.get("/static/demo/recordings/12.mp4", headers={"Range": f"bytes={start}-{start + length - 1}"})
+    assert part.status_code == 206 and len(part.data) == length
+    assert part.mimetype == "video/mp4"
+    assert part.data[4:8] in (b"sidx", b"moof", b"styp")  # an fMP4 fragment starts there

@@ -14,6 +14,7 @@ class FindingSpec:
     legal: str
     severity: str
     agency: str
+    #: Minute of the live it was shown at (build_episodes.replay_moment places it in the recording).
     offset_minutes: int
     #: Follow-up result: rectified, open (not yet due), overdue (due, still open).
     result: str = "rectified"
@@ -47,6 +48,7 @@ class EpisodeSpec:
     peak: int = 0
     state: str = "closed"
     rectify_days: int = 15
+    #: (minute of the live, body, legal basis key); placed in the recording by replay_moment.
     notes: tuple[tuple[int, str, str | None], ...] = ()
     comments: tuple[str, ...] = ()
     questions: tuple[QuestionSpec, ...] = ()
