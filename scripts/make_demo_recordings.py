@@ -75,7 +75,9 @@ def make_recording(spec: EpisodeSpec, out_dir: Path, live: bool = False) -> Path
             "-f", "lavfi", "-i", f"color=c={BACKGROUND}:s={WIDTH}x{HEIGHT}:r=1:d={RECORDING_SECONDS}",
             "-filter_complex", video_filter(texts),
             "-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage", "-crf", "38",
-            "-profile:v", "main", "-pix_fmt", "yuv420p",
+            # No B-frames: they delay presentation (two frames: two seconds at one frame a second),
+            # which MSE players would add to the timeline, so a comment at 1:40 would show at 1:42.
+            "-profile:v", "main", "-pix_fmt", "yuv420p", "-bf", "0",
             "-g", str(SEGMENT_SECONDS), "-keyint_min", str(SEGMENT_SECONDS), "-sc_threshold", "0",
             "-an", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
             "-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "vod",

@@ -9,6 +9,8 @@ CSP = "; ".join([
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob: https:",
+    # hls.js demuxes in a Web Worker it starts from a blob: URL (a script of its own, not a page's).
+    "worker-src 'self' blob:",
     # Stream players and partner players may live on other hosts.
     "frame-src https:",
     "connect-src 'self' ws: wss: https:",

@@ -191,38 +191,68 @@
   });
 
   /* ---------- replay: items appear as the video reaches their offset ---------- */
+  function clock(seconds) {
+    var m = Math.floor(seconds / 60), sec = Math.floor(seconds % 60);
+    return (m < 10 ? "0" : "") + m + ":" + (sec < 10 ? "0" : "") + sec;
+  }
   function startReplay(video) {
-    var comments = [], notes = [], more = true, loading = false;
+    var comments = [], notes = [], more = true, loading = false, loadedSeq = 0;
+    var shownComments = 0, shownNotes = 0, shownAt = -1;
     function fetchJSON(url) { return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.json(); }); }
+    function byOffset(a, b) { return (a.offset_seconds || 0) - (b.offset_seconds || 0); }
     function loadMore(until) {
       if (!more || loading) { return; }
       var last = comments.length ? comments[comments.length - 1] : null;
       if (last && last.offset_seconds !== null && last.offset_seconds > until + 120) { return; }
       loading = true;
-      fetchJSON(d.api + "?limit=500&since_seq=" + (last ? last.seq : 0)).then(function (body) {
+      fetchJSON(d.api + "?limit=500&since_seq=" + loadedSeq).then(function (body) {
         loading = false;
         if (!body.ok) { more = false; return; }
-        comments = comments.concat(body.data);
+        body.data.forEach(function (c) { if (c.seq > loadedSeq) { loadedSeq = c.seq; } });
+        comments = comments.concat(body.data).sort(byOffset);
         more = body.meta.more;
-        render();
+        render(true);
       }).catch(function () { loading = false; });
     }
-    fetchJSON(d.notesApi).then(function (body) { if (body.ok) { notes = body.data; render(); } });
+    fetchJSON(d.notesApi).then(function (body) { if (body.ok) { notes = body.data.slice().sort(byOffset); render(true); } });
     fetchJSON(d.questionsApi).then(function (body) { if (body.ok) { body.data.forEach(addQuestion); sortQuestions(); } });
-    var shown = -1;
-    function render() {
+    /* The moment an item was posted, as a button that plays the recording from there. */
+    function withMoment(li, item) {
+      if (!video || item.offset_seconds === null || item.offset_seconds === undefined) { return li; }
+      var at = el("button", "live-moment", clock(item.offset_seconds));
+      at.type = "button";
+      at.setAttribute("aria-label", d.msgPlayFrom.replace("{t}", clock(item.offset_seconds)));
+      at.addEventListener("click", function () { video.currentTime = item.offset_seconds; video.play(); });
+      li.querySelector(".live-meta").appendChild(at);
+      return li;
+    }
+    function due(item, t) { return item.offset_seconds === null || item.offset_seconds <= t; }
+    /* Moving forward appends what became due; a jump back starts the lists again. */
+    function render(reset) {
       var t = video ? video.currentTime : Infinity;
-      lists.comments.textContent = ""; lists.notes.textContent = ""; seen = {};
-      comments.forEach(function (c) { if (c.offset_seconds === null || c.offset_seconds <= t) { addComment(c); } });
-      notes.forEach(function (n) { if (n.offset_seconds === null || n.offset_seconds <= t) { addNote(n); } });
-      shown = Math.floor(t);
+      if (reset || t < shownAt) {
+        lists.comments.textContent = ""; lists.notes.textContent = ""; seen = {};
+        shownComments = 0; shownNotes = 0;
+      }
+      while (shownComments < comments.length && due(comments[shownComments], t)) {
+        addComment(comments[shownComments]);
+        var li = seen[comments[shownComments].id];
+        if (li) { withMoment(li, comments[shownComments]); }
+        shownComments += 1;
+      }
+      while (shownNotes < notes.length && due(notes[shownNotes], t)) {
+        addNote(notes[shownNotes]);
+        withMoment(lists.notes.lastElementChild, notes[shownNotes]);
+        shownNotes += 1;
+      }
+      shownAt = t;
       loadMore(t);
     }
     if (video) {
-      video.addEventListener("timeupdate", function () { if (Math.floor(video.currentTime) !== shown) { render(); } });
-      video.addEventListener("seeked", render);
+      video.addEventListener("timeupdate", function () { if (Math.floor(video.currentTime) !== Math.floor(shownAt)) { render(false); } });
+      video.addEventListener("seeked", function () { render(false); });
     }
-    render();
+    render(true);
   }
 
   /* ---------- live: Socket.IO ---------- */

@@ -102,6 +102,42 @@ def console_log() -> ConsoleLog:
     return ConsoleLog()
 
 
+class NetworkLog:
+    """Requests of a page that failed (no answer, or a 4xx/5xx one), with the page that made them.
+
+    A request the browser cancels because the page navigated away (net::ERR_ABORTED from an earlier
+    page) is not a failure; one aborted while its own page is still shown is.
+    """
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self._page_of: dict[int, str] = {}
+        self._shown = ""
+
+    def attach(self, page) -> None:
+        page.on("framenavigated", lambda frame: self._navigated(page, frame))
+        page.on("request", lambda request: self._page_of.__setitem__(id(request), self._shown))
+        page.on("requestfailed", self._failed)
+        page.on("response", lambda r: self.failures.append(f"{r.status} {r.url} (on {self._page_of.get(id(r.request))})")
+                if r.status >= 400 else None)
+
+    def _navigated(self, page, frame) -> None:
+        if frame == page.main_frame:
+            self._shown = frame.url
+
+    def _failed(self, request) -> None:
+        made_on = self._page_of.get(id(request), "")
+        error = request.failure or ""
+        if "ERR_ABORTED" in error and made_on != self._shown:
+            return
+        self.failures.append(f"{error} {request.url} (on {made_on})")
+
+
+@pytest.fixture
+def network_log() -> NetworkLog:
+    return NetworkLog()
+
+
 @pytest.fixture
 def page(new_context, console_log):
     """A page in a fresh desktop context (Chinese locale) whose console is recorded."""

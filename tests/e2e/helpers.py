@@ -75,9 +75,12 @@ made = {}
 for key, title, steps in (("scheduled", "直播旅程：消防通道专项检查", ["publish"]),
                           ("live", "无障碍与监督检查直播", ["publish", "go_live"]),
                           ("ended", "跟进旅程：小区消防整改", ["publish", "go_live", "end"])):
+    # The live one streams the demo's live feed, a recording the site serves itself.
+    stream = "/static/demo/recordings/13.m3u8" if key == "live" else None
     with unit_of_work():
         episode = services.create_episode(SYSTEM, title=title, domain_id=domain, agency_ids=[lead],
-                                          scheduled_start=now + timedelta(minutes=30), now=now)
+                                          scheduled_start=now + timedelta(minutes=30), now=now,
+                                          stream_url=stream)
     for step in steps:
         with unit_of_work():
             services.transition(SYSTEM, episode.id, step, now=clock.now())

@@ -88,6 +88,8 @@ def test_security_headers_on_pages(app, client):
         assert directives["script-src"] == "script-src 'self'", path
         assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
         assert directives["object-src"] == "object-src 'none'"
+        # hls.js's worker only: a blob: worker, and no script from anywhere else.
+        assert directives["worker-src"] == "worker-src 'self' blob:"
         assert directives["frame-ancestors"] == "frame-ancestors 'self'"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "SAMEORIGIN"
