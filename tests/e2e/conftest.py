@@ -118,8 +118,11 @@ class NetworkLog:
         page.on("framenavigated", lambda frame: self._navigated(page, frame))
         page.on("request", lambda request: self._page_of.__setitem__(id(request), self._shown))
         page.on("requestfailed", self._failed)
-        page.on("response", lambda r: self.failures.append(f"{r.status} {r.url} (on {self._page_of.get(id(r.request))})")
-                if r.status >= 400 else None)
+        page.on("response", self._answered)
+
+    def _answered(self, response) -> None:
+        if response.status >= 400:
+            self.failures.append(f"{response.status} {response.url} (on {self._page_of.get(id(response.request))})")
 
     def _navigated(self, page, frame) -> None:
         if frame == page.main_frame:
