@@ -5,7 +5,6 @@ from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
 from app.core import clock
-from app.core.auth import actor_for
 from app.extensions import db, login_manager
 
 
@@ -40,13 +39,12 @@ def init_login(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("bearer "):
             return
-        from app.accounts.services import user_for_token
+        from app.accounts.services import actor_for_token
         from app.core.errors import NotLoggedIn
 
-        user, touched = user_for_token(header[7:].strip(), now=clock.now())
-        if user is None:
+        actor, touched = actor_for_token(header[7:].strip(), now=clock.now())
+        if actor is None:
             raise NotLoggedIn(_l("The API token is invalid or revoked."), code="token_invalid")
         if touched:
-            db.session.commit()  # last_used_at (at most once a minute; a commit also expires the user)
-        g.api_user = user
-        g.api_actor = actor_for(user)  # built once: the limiter's key and the view both ask for it
+            db.session.commit()  # last_used_at, at most once a minute
+        g.api_actor = actor  # current_actor() answers with it: no User is loaded for token calls

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
@@ -157,18 +156,25 @@ def issue_token(user: User, name: str, *, now: datetime) -> tuple[ApiToken, str]
     return token, secret
 
 
-def user_for_token(secret: str, *, now: datetime) -> tuple[User | None, bool]:
-    """The active user owning this token (or None), and whether its last-use time was written."""
-    # The token and its user in one query: this runs on every API call.
-    token = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user)).where(
-        ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)))
-    if token is None or not token.user.is_active:
+#: The token and its user in one Core query, built once (no ORM objects, no statement built per call):
+#: this runs on every API call.
+_TOKEN_ACTOR = (select(ApiToken.id, ApiToken.last_used_at, User.id.label("user_id"), User.role, User.agency_id,
+                       User.display_name, User.banned_at)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+
+
+def actor_for_token(secret: str, *, now: datetime) -> tuple[Actor | None, bool]:
+    """The actor of the active user owning this token (or None), and whether its last-use time was written."""
+    row = db.session.execute(_TOKEN_ACTOR, {"token_hash": _token_hash(secret)}).one_or_none()
+    if row is None or row.banned_at is not None:
         return None, False
+    actor = Actor(user_id=row.user_id, role=row.role, agency_id=row.agency_id, display_name=row.display_name)
     # Write the last-use time at most once a minute: it is read rarely, written per call.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-        return token.user, True
-    return token.user, False
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        return actor, True
+    return actor, False
 
 
 def agency_by_slug(slug: str) -> Agency:

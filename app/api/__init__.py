@@ -77,7 +77,7 @@ def init_api(app: Flask) -> None:
         """Session-cookie callers must send X-CSRFToken on writes; token callers need not."""
         if not request.path.startswith(API_PREFIX + "/") or request.method in ("GET", "HEAD", "OPTIONS"):
             return
-        if g.get("api_user") is not None:
+        if g.get("api_actor") is not None:
             return
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))

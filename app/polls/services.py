@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -218,11 +218,22 @@ def _check_open(poll: Any, now: datetime) -> None:
         raise Conflict(_l("This poll is not open for voting yet."), code="poll_not_open")
 
 
+#: The statements of a vote, built once: constructing a statement cost more than running it
+#: (bench/poll/breakdown.py). Parameters are bound per call.
+_VOTE_TARGET = (select(Poll.id, Poll.state, Poll.opens_at, Poll.closes_at, Poll.votes_per_person,
+                       Topic.id.label("topic_id"), Topic.state.label("topic_state"))
+                .outerjoin(Topic, (Topic.poll_id == Poll.id) & (Topic.id == bindparam("topic_id")))
+                .where(Poll.id == bindparam("poll_id")))
+_MY_VOTES = select(Vote.topic_id, Vote.slot).where(Vote.poll_id == bindparam("poll_id"),
+                                                   Vote.user_id == bindparam("user_id"))
+_INSERT_VOTE = {dialect: insert(Vote.__table__).on_conflict_do_nothing().returning(Vote.__table__.c.id)
+                for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
 def _insert_vote(values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it did not go in."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Vote.__table__).values(**values).on_conflict_do_nothing().returning(Vote.__table__.c.id)
-    return db.session.execute(statement).scalar()
+    statement = _INSERT_VOTE[db.session.get_bind().dialect.name]
+    return db.session.execute(statement, values).scalar()
 
 
 def _vote_target(poll_id: int, topic_id: Any):
@@ -232,11 +243,7 @@ def _vote_target(poll_id: int, topic_id: Any):
     is no such poll.
     """
     topic_id = topic_id if isinstance(topic_id, int) and not isinstance(topic_id, bool) else -1
-    return db.session.execute(
-        select(Poll.id, Poll.state, Poll.opens_at, Poll.closes_at, Poll.votes_per_person,
-               Topic.id.label("topic_id"), Topic.state.label("topic_state"))
-        .outerjoin(Topic, (Topic.poll_id == Poll.id) & (Topic.id == topic_id))
-        .where(Poll.id == poll_id)).one_or_none()
+    return db.session.execute(_VOTE_TARGET, {"poll_id": poll_id, "topic_id": topic_id}).one_or_none()
 
 
 def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
@@ -259,8 +266,7 @@ def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
     if target.topic_state != "approved":
         raise Conflict(_l("This topic is not open for voting."), code="topic_not_votable")
     for _attempt in range(target.votes_per_person + 2):
-        rows = db.session.execute(select(Vote.topic_id, Vote.slot).where(
-            Vote.poll_id == target.id, Vote.user_id == actor.user_id)).all()
+        rows = db.session.execute(_MY_VOTES, {"poll_id": target.id, "user_id": actor.user_id}).all()
         if any(t == target.topic_id for t, _ in rows):
             raise Conflict(_l("You have already voted for this topic."), code="already_voted")
         taken = {slot for _, slot in rows}
