@@ -68,10 +68,13 @@ def _init_extensions(app: Flask) -> None:
     from app.core.i18n import init_babel
     from app.core.sockets import StrictPacket
     from app.extensions import csrf, db, migrate, socketio
+    from app.library import indexing
+    from app.library.search import outside_models
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True, include_name=outside_models)
+    indexing.install()
     csrf.init_app(app)
     init_login(app)
     init_babel(app)
@@ -96,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import init_api
     from app.episodes.routes import bp as episodes_bp
     from app.findings.routes import bp as findings_bp
+    from app.library.routes import bp as library_bp
     from app.live.routes import bp as live_bp
     from app.main.routes import bp as main_bp
     from app.observers.routes import bp as observers_bp
@@ -103,6 +107,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.stats.routes import bp as stats_bp
 
     for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp, findings_bp, observers_bp,
-                      agencies_bp, stats_bp):
+                      agencies_bp, stats_bp, library_bp):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -5,8 +5,10 @@ from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer  # noqa: F
 from app.findings.models import (  # noqa: F401
     Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome, FollowUpPhoto,
     FollowUpRevision)
+from app.library.models import (  # noqa: F401
+    DiscretionLevel, EnforcementItem, LegalBasis, SearchEntry, Statute, TypicalCase, item_bases)
 from app.live.models import (  # noqa: F401
-    Comment, EpisodeMute, LegalBasis, LiveNote, QuestionUpvote, SensitiveWord)
+    Comment, EpisodeMute, LiveNote, QuestionUpvote, SensitiveWord)
 from app.notifications.models import AuditLog, Heartbeat, Notification, Subscription  # noqa: F401
 from app.observers.models import Invitation, Observer, ObserverNote  # noqa: F401
 from app.polls.models import OfflineTally, Poll, Topic, Vote  # noqa: F401

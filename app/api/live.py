@@ -58,7 +58,7 @@ class LegalBasisSchema(Schema):
     """A statute and article."""
 
     id = fields.Integer()
-    statute = fields.String()
+    statute = fields.Function(lambda b: b.statute.title)
     article = fields.String()
     excerpt = fields.String()
 

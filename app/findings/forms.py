@@ -30,6 +30,8 @@ class FindingForm(FlaskForm):
     description = TextAreaField(_l("Problem found"), render_kw={"rows": 4})
     domain_id = SelectField(_l("Domain"), coerce=int)
     legal_basis_id = SelectField(_l("Legal basis cited"), coerce=int, validators=[Optional()])
+    enforcement_item_id = SelectField(_l("Enforcement item"), coerce=int, validators=[Optional()])
+    discretion_level_id = SelectField(_l("Circumstance (discretion standard)"), coerce=int, validators=[Optional()])
     severity = SelectField(_l("Severity"), choices=list(SEVERITY_LABELS.items()), default="moderate")
     agency_id = SelectField(_l("Responsible agency"), coerce=int)
     rectify_by = DateTimeLocalField(_l("Rectification deadline (Beijing time)"), format=LOCAL,
@@ -44,6 +46,8 @@ class FindingForm(FlaskForm):
         return {"party_name": self.party_name.data or "", "party_address": self.party_address.data or "",
                 "area": self.area.data or "", "description": self.description.data or "",
                 "domain_id": self.domain_id.data, "legal_basis_id": self.legal_basis_id.data or None,
+                "enforcement_item_id": self.enforcement_item_id.data or None,
+                "discretion_level_id": self.discretion_level_id.data or None,
                 "severity": self.severity.data, "agency_id": self.agency_id.data,
                 "rectify_by": to_utc(self.rectify_by.data) if self.rectify_by.data else None,
                 "replay_offset_seconds": minute * 60 if minute is not None else None,

@@ -42,6 +42,9 @@ class Finding(CreatedAt, db.Model):
     description: Mapped[str] = mapped_column(Text)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), index=True)
     legal_basis_id: Mapped[int | None] = mapped_column(ForeignKey("legal_bases.id"))
+    #: The enforcement item and the circumstance of its discretion standard that applied (执法宝典).
+    enforcement_item_id: Mapped[int | None] = mapped_column(ForeignKey("enforcement_items.id"))
+    discretion_level_id: Mapped[int | None] = mapped_column(ForeignKey("discretion_levels.id"))
     severity: Mapped[str] = mapped_column(String(10), default="moderate")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     #: Rectification deadline (整改期限); required.
@@ -62,6 +65,8 @@ class Finding(CreatedAt, db.Model):
     domain = relationship("Domain")
     agency = relationship("Agency")
     legal_basis = relationship("LegalBasis")
+    enforcement_item = relationship("EnforcementItem")
+    discretion_level = relationship("DiscretionLevel")
     photos = relationship("FindingPhoto", cascade="all, delete-orphan", order_by="FindingPhoto.id")
 
     def is_overdue(self, now: datetime) -> bool:

@@ -14,6 +14,7 @@ from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
 from app.findings import photos
 from app.findings.models import SEVERITIES, Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome
+from app.library.services import applied_standard, citable_basis
 from app.notifications.services import audit, followers, notify
 
 #: Episode states in which findings may be recorded.
@@ -56,8 +57,8 @@ def _text(value: str | None, field: str, limit: int, message, *, required: bool 
 def record_finding(actor: Actor, episode_id: int, *, now: datetime, party_name: str, description: str,
                    domain_id: int, agency_id: int, rectify_by: datetime | None, severity: str = "moderate",
                    party_address: str = "", area: str = "", legal_basis_id: int | None = None,
-                   replay_offset_seconds: int | None = None,
-                   photo_files: list[tuple[bytes, str]] = ()) -> Finding:
+                   replay_offset_seconds: int | None = None, enforcement_item_id: int | None = None,
+                   discretion_level_id: int | None = None, photo_files: list[tuple[bytes, str]] = ()) -> Finding:
     """Record a problem found on camera; every photo is checked before anything is stored."""
     require_login(actor)
     episode = db.session.get(Episode, episode_id)
@@ -88,6 +89,8 @@ def record_finding(actor: Actor, episode_id: int, *, now: datetime, party_name: 
         raise ValidationFailed(_l("The replay moment cannot be negative."), code="offset_invalid")
     if len(photo_files) > MAX_PHOTOS:
         raise ValidationFailed(_l("At most %(n)s photos.", n=MAX_PHOTOS), code="too_many_photos")
+    citable_basis(legal_basis_id, now)
+    enforcement_item_id, discretion_level_id = applied_standard(enforcement_item_id, discretion_level_id)
     for data, name in photo_files:
         photos.validate_photo(data, name)
     finding = Finding(
@@ -97,7 +100,8 @@ def record_finding(actor: Actor, episode_id: int, *, now: datetime, party_name: 
         area=_text(area, "area", 80, None, required=False),
         description=_text(description, "description", 5000, _l("Describe the problem.")),
         severity=severity, rectify_by=rectify_by, replay_offset_seconds=replay_offset_seconds,
-        state="open", created_by_id=actor.user_id, created_at=now)
+        state="open", created_by_id=actor.user_id, created_at=now,
+        enforcement_item_id=enforcement_item_id, discretion_level_id=discretion_level_id)
     finding.photos = [FindingPhoto(path=photos.store_photo(data, name), created_at=now) for data, name in photo_files]
     db.session.add(finding)
     db.session.flush()

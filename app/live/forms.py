@@ -30,15 +30,5 @@ class WordForm(FlaskForm):
                        description=_l("Comments containing it are held for review"))
 
 
-class LegalBasisForm(FlaskForm):
-    """A statute and article of the catalogue."""
-
-    statute = StringField(_l("Statute"), validators=[DataRequired(), Length(max=120)],
-                          description=_l("e.g. 《中华人民共和国食品安全法》"))
-    article = StringField(_l("Article"), validators=[DataRequired(), Length(max=40)],
-                          description=_l("e.g. 第五十四条"))
-    excerpt = TextAreaField(_l("Excerpt"), validators=[Optional(), Length(max=4000)])
-
-
 class DeleteForm(FlaskForm):
     """A CSRF-protected button."""

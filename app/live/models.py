@@ -1,4 +1,4 @@
-"""Comments and questions, live notes, legal bases, and moderation records."""
+"""Comments and questions, live notes and moderation records (legal bases live in app.library)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -61,25 +61,6 @@ class QuestionUpvote(CreatedAt, db.Model):
 
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-
-
-class LegalBasis(CreatedAt, db.Model):
-    """A statute and article cited on camera (以案释法), from the coordinator's catalogue."""
-
-    __tablename__ = "legal_bases"
-    __table_args__ = (UniqueConstraint("statute", "article", name="uq_legal_bases_statute_article"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: e.g. 《中华人民共和国食品安全法》
-    statute: Mapped[str] = mapped_column(String(120))
-    #: e.g. 第五十四条
-    article: Mapped[str] = mapped_column(String(40))
-    excerpt: Mapped[str] = mapped_column(Text, default="")
-
-    @property
-    def citation(self) -> str:
-        """Statute and article as one line."""
-        return f"{self.statute}{self.article}"
 
 
 class LiveNote(CreatedAt, db.Model):

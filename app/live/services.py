@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from app.live.comments import answer, history, pin, pinned_item, post_comment, questions, upvote
 from app.live.moderation import approve, ban, held, hide, mute, set_slow_mode, unban, unhide, unmute
-from app.live.notes import (create_basis, delete_basis, legal_bases, notes, post_note, save_note_image,
-                            update_basis)
+from app.live.notes import notes, post_note, save_note_image
 from app.live.words import add_word, remove_word
 
 __all__ = ["post_comment", "history", "answer", "upvote", "questions", "pin", "pinned_item",
            "approve", "hide", "unhide", "held", "mute", "unmute", "ban", "unban", "set_slow_mode",
-           "post_note", "notes", "save_note_image", "create_basis", "update_basis", "delete_basis",
-           "legal_bases", "add_word", "remove_word"]
+           "post_note", "notes", "save_note_image", "add_word", "remove_word"]

@@ -15,7 +15,8 @@ from app.demo.recordings import RECORDING_SECONDS, RECORDINGS_DIR
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
-from app.live.models import Comment, LegalBasis, LiveNote
+from app.library.models import LegalBasis
+from app.live.models import Comment, LiveNote
 from app.notifications.models import AuditLog, Notification, Subscription
 from app.observers.models import OBSERVER_KINDS, Invitation, Observer, ObserverNote
 from app.polls.models import OfflineTally, Poll, Topic, Vote

@@ -9,7 +9,8 @@ from sqlalchemy import event
 from app.episodes.models import Episode
 from app.extensions import db
 from app.live import likes
-from app.live.models import Comment, LegalBasis, LiveNote
+from app.library.models import LegalBasis, Statute
+from app.live.models import Comment, LiveNote
 from tests.conftest import csrf_token
 from tests.live.conftest import flush, items, sock
 
@@ -82,7 +83,7 @@ def _png() -> bytes:
 
 
 def test_host_posts_a_note_with_image_and_legal_basis(app, live, login_as):
-    basis = LegalBasis(statute="《中华人民共和国食品安全法》", article="第五十四条")
+    basis = LegalBasis(statute=Statute(title="《中华人民共和国食品安全法》"), article="第五十四条")
     db.session.add(basis)
     db.session.commit()
     viewer = sock(app)

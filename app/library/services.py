@@ -1,0 +1,177 @@
+"""Rules of the library: the statute and article catalogue, citing, typical cases (coordinator writes)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core.auth import Actor, require_role
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.library.models import STATUTE_KINDS, DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase
+from app.notifications.services import audit
+
+#: Dates of law are Beijing dates: a repeal "on 1 January" starts at midnight in Beijing.
+LAW_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+def law_date(now: datetime) -> date:
+    """Today's date where the law applies."""
+    return now.astimezone(LAW_TIMEZONE).date()
+
+
+def require_coordinator(actor: Actor) -> None:
+    """Only the coordinator (and admin) edit the library."""
+    require_role(actor, "coordinator", "admin")
+
+
+def get_basis(basis_id: int) -> LegalBasis:
+    """One article, or legal_basis_not_found."""
+    basis = db.session.get(LegalBasis, basis_id)
+    if basis is None:
+        raise NotFound(_l("No such legal basis."), code="legal_basis_not_found")
+    return basis
+
+
+def citable_basis(basis_id: int | None, now: datetime) -> LegalBasis | None:
+    """The article a new note or finding may cite: it exists and is not repealed."""
+    if basis_id is None:
+        return None
+    basis = db.session.get(LegalBasis, basis_id)
+    if basis is None:
+        raise ValidationFailed(_l("No such legal basis."), code="legal_basis_not_found",
+                               details={"field": "legal_basis_id"})
+    if basis.is_repealed(law_date(now)):
+        raise ValidationFailed(_l("This article has been repealed and can no longer be cited."),
+                               code="legal_basis_repealed", details={"field": "legal_basis_id"})
+    return basis
+
+
+def applied_standard(item_id: int | None, level_id: int | None) -> tuple[int | None, int | None]:
+    """Check a finding's enforcement item and circumstance: the circumstance must be the item's."""
+    if item_id is None:
+        if level_id is not None:
+            raise ValidationFailed(_l("Choose the enforcement item of this circumstance."),
+                                   code="enforcement_item_required", details={"field": "enforcement_item_id"})
+        return None, None
+    if db.session.get(EnforcementItem, item_id) is None:
+        raise ValidationFailed(_l("No such enforcement item."), code="enforcement_item_not_found",
+                               details={"field": "enforcement_item_id"})
+    if level_id is not None:
+        level = db.session.get(DiscretionLevel, level_id)
+        if level is None or level.item_id != item_id:
+            raise ValidationFailed(_l("This circumstance is not part of the item's discretion standard."),
+                                   code="circumstance_invalid", details={"field": "discretion_level_id"})
+    return item_id, level_id
+
+
+def statute_named(title: str, *, kind: str = "law", issuing_body: str = "", effective_on: date | None = None,
+                  repealed_on: date | None = None, now: datetime) -> Statute:
+    """The statute with this title, created (or its details updated) from what is given."""
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 120:
+        raise ValidationFailed(_l("A statute needs a title of up to 120 characters."), code="statute_invalid",
+                               details={"field": "statute"})
+    if kind not in STATUTE_KINDS:
+        raise ValidationFailed(_l("Choose the kind of statute."), code="statute_kind_invalid",
+                               details={"field": "kind"})
+    if effective_on and repealed_on and repealed_on < effective_on:
+        raise ValidationFailed(_l("A statute cannot be repealed before it takes effect."),
+                               code="statute_dates_invalid", details={"field": "repealed_on"})
+    statute = db.session.scalar(select(Statute).where(Statute.title == title))
+    if statute is None:
+        statute = Statute(title=title, created_at=now)
+        db.session.add(statute)
+    statute.kind, statute.issuing_body = kind, (issuing_body or "").strip()[:120]
+    statute.effective_on, statute.repealed_on = effective_on, repealed_on
+    return statute
+
+
+def _article_fields(article: str, excerpt: str) -> tuple[str, str]:
+    article, excerpt = (article or "").strip(), (excerpt or "").strip()
+    if not 1 <= len(article) <= 40 or len(excerpt) > 4000:
+        raise ValidationFailed(_l("A legal basis needs a statute (up to 120 characters) and an article (up to 40)."),
+                               code="legal_basis_invalid")
+    return article, excerpt
+
+
+def _unique(statute: Statute, article: str, own_id: int | None = None) -> None:
+    if statute.id is None:
+        return
+    other = db.session.scalar(select(LegalBasis.id).where(LegalBasis.statute_id == statute.id,
+                                                          LegalBasis.article == article))
+    if other is not None and other != own_id:
+        raise Conflict(_l("This statute and article are already in the catalogue."), code="legal_basis_exists")
+
+
+def create_basis(actor: Actor, *, statute: str, article: str, excerpt: str = "", now: datetime,
+                 repealed_on: date | None = None) -> LegalBasis:
+    """Add an article to the catalogue, its statute created when new (coordinator)."""
+    require_coordinator(actor)
+    article, excerpt = _article_fields(article, excerpt)
+    owner = db.session.scalar(select(Statute).where(Statute.title == (statute or "").strip()))
+    owner = owner or statute_named(statute, now=now)
+    _unique(owner, article)
+    basis = LegalBasis(statute=owner, article=article, excerpt=excerpt, repealed_on=repealed_on, created_at=now)
+    db.session.add(basis)
+    db.session.flush()
+    audit(actor, "legal_basis.create", "legal_basis", basis.id, now=now)
+    return basis
+
+
+def update_basis(actor: Actor, basis_id: int, *, article: str, excerpt: str = "", repealed_on: date | None = None,
+                 now: datetime) -> LegalBasis:
+    """Correct an article's number or text, or mark it repealed (coordinator)."""
+    require_coordinator(actor)
+    basis = get_basis(basis_id)
+    article, excerpt = _article_fields(article, excerpt)
+    _unique(basis.statute, article, basis.id)
+    before = {"article": basis.article, "repealed_on": basis.repealed_on.isoformat() if basis.repealed_on else None}
+    basis.article, basis.excerpt, basis.repealed_on = article, excerpt, repealed_on
+    db.session.flush()
+    audit(actor, "legal_basis.update", "legal_basis", basis.id, now=now, data={"before": before})
+    return basis
+
+
+def delete_basis(actor: Actor, basis_id: int, *, now: datetime) -> None:
+    """Remove an article nothing cites (coordinator); a cited one is repealed instead."""
+    from app.findings.models import Finding
+    from app.live.models import LiveNote
+
+    require_coordinator(actor)
+    basis = get_basis(basis_id)
+    for model in (LiveNote, Finding, TypicalCase):
+        if db.session.scalar(select(model.id).where(model.legal_basis_id == basis.id).limit(1)) is not None:
+            raise Conflict(_l("Notes cite this legal basis; it cannot be removed."), code="legal_basis_in_use")
+    audit(actor, "legal_basis.delete", "legal_basis", basis.id, now=now,
+          data={"statute": basis.statute.title, "article": basis.article})
+    basis.items = []
+    db.session.delete(basis)
+    db.session.flush()
+
+
+def add_typical_case(actor: Actor, *, title: str, body: str, legal_basis_id: int | None = None,
+                     item_id: int | None = None, now: datetime) -> TypicalCase:
+    """Write a typical case (典型案例) on an article or an enforcement item (coordinator)."""
+    require_coordinator(actor)
+    title, body = (title or "").strip(), (body or "").strip()
+    if not 1 <= len(title) <= 200:
+        raise ValidationFailed(_l("Give the case a title (up to 200 characters)."), code="case_title_invalid",
+                               details={"field": "title"})
+    if not 1 <= len(body) <= 10000:
+        raise ValidationFailed(_l("Write the case (up to 10,000 characters)."), code="case_body_invalid",
+                               details={"field": "body"})
+    if legal_basis_id is not None:
+        get_basis(legal_basis_id)
+    if item_id is not None and db.session.get(EnforcementItem, item_id) is None:
+        raise NotFound(_l("No such enforcement item."), code="enforcement_item_not_found")
+    if legal_basis_id is None and item_id is None:
+        raise ValidationFailed(_l("A case belongs to an article or an enforcement item."), code="case_subject_required")
+    case = TypicalCase(title=title, body=body, legal_basis_id=legal_basis_id, item_id=item_id,
+                       created_by_id=actor.user_id, created_at=now)
+    db.session.add(case)
+    db.session.flush()
+    audit(actor, "typical_case.create", "typical_case", case.id, now=now)
+    return case
