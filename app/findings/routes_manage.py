@@ -18,7 +18,7 @@ from app.findings import queries, reports, services
 from app.findings.blueprint import bp
 from app.findings.forms import OUTCOME_LABELS, CorrectionForm, FindingForm, ReportForm, ReviewForm
 from app.findings.models import Finding
-from app.live.models import LegalBasis
+from app.library import queries as library
 
 
 def _require_login():
@@ -39,8 +39,8 @@ def new_finding(episode_id: int):
         abort(403)
     form = FindingForm()
     form.domain_id.choices = [(d.id, d.name(current_lang())) for d in db.session.scalars(select(Domain))]
-    form.legal_basis_id.choices = [(0, "—")] + [(b.id, b.citation) for b in db.session.scalars(
-        select(LegalBasis).order_by(LegalBasis.statute, LegalBasis.id))]
+    form.legal_basis_id.choices = [(0, "—")] + [(b.id, b.citation) for b in library.citable_bases(clock.now())]
+    form.enforcement_item_id.choices, form.discretion_level_id.choices = library.standard_choices()
     agencies = [a for a in episode.agencies if actor.is_coordinator or a.id == actor.agency_id]
     form.agency_id.choices = [(a.id, a.name(current_lang())) for a in agencies]
     if request.method == "GET":

@@ -1,4 +1,4 @@
-"""Pages of the live area: the host console, the word list and the legal-basis catalogue."""
+"""Pages of the live area: the host console and the word list (the legal catalogue is app.library)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
@@ -11,7 +11,8 @@ from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.live import comments, moderation, notes, words
 from app.live.access import require_console, require_moderator, visible_episode
-from app.live.forms import DeleteForm, LegalBasisForm, NoteForm, StateForm, WordForm
+from app.library import queries as library
+from app.live.forms import DeleteForm, NoteForm, StateForm, WordForm
 from app.live.models import SensitiveWord
 
 bp = Blueprint("live", __name__)
@@ -19,7 +20,7 @@ bp = Blueprint("live", __name__)
 
 def _note_form() -> NoteForm:
     form = NoteForm()
-    form.legal_basis_id.choices = [(0, _("None"))] + [(b.id, b.citation) for b in notes.legal_bases()]
+    form.legal_basis_id.choices = [(0, _("None"))] + [(b.id, b.citation) for b in library.citable_bases(clock.now())]
     return form
 
 
@@ -134,69 +135,3 @@ def delete_word(word_id: int):
         words.remove_word(current_actor(), word_id, now=clock.now())
     flash(_("The word was removed."), "success")
     return redirect(url_for("live.word_list"))
-
-
-@bp.route("/live/legal-bases", methods=["GET", "POST"])
-@login_required
-def legal_bases():
-    """The legal-basis catalogue (coordinator): list and add."""
-    actor = current_actor()
-    require_moderator(actor)
-    form, status = LegalBasisForm(), 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                notes.create_basis(actor, statute=form.statute.data, article=form.article.data,
-                                   excerpt=form.excerpt.data or "", now=clock.now())
-        except DomainError as error:
-            form.form_errors.append(str(error.message))
-            status = error.status
-        else:
-            flash(_("The legal basis was added."), "success")
-            return redirect(url_for("live.legal_bases"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("live/legal_bases.html", form=form, bases=notes.legal_bases(),
-                           delete_form=DeleteForm()), status
-
-
-@bp.route("/live/legal-bases/<int:basis_id>", methods=["GET", "POST"])
-@login_required
-def edit_legal_basis(basis_id: int):
-    """Correct a catalogue entry (coordinator)."""
-    actor = current_actor()
-    require_moderator(actor)
-    basis = notes.get_basis(basis_id)
-    form, status = LegalBasisForm(obj=basis), 200
-    if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                notes.update_basis(actor, basis_id, statute=form.statute.data, article=form.article.data,
-                                   excerpt=form.excerpt.data or "", now=clock.now())
-        except DomainError as error:
-            form.form_errors.append(str(error.message))
-            status = error.status
-        else:
-            flash(_("The legal basis was saved."), "success")
-            return redirect(url_for("live.legal_bases"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("live/legal_basis_edit.html", form=form, basis=basis), status
-
-
-@bp.post("/live/legal-bases/<int:basis_id>/delete")
-@login_required
-def delete_legal_basis(basis_id: int):
-    """Remove an uncited entry (coordinator)."""
-    if not DeleteForm().validate_on_submit():
-        abort(400)
-    try:
-        with unit_of_work():
-            notes.delete_basis(current_actor(), basis_id, now=clock.now())
-    except DomainError as error:
-        if error.status != 409:
-            raise
-        flash(str(error.message), "error")
-    else:
-        flash(_("The legal basis was removed."), "success")
-    return redirect(url_for("live.legal_bases"))

@@ -249,6 +249,12 @@
       loadMore(t);
     }
     if (video) {
+      // A replay moment linked from the library or a finding: …/episodes/7#t=754 starts there.
+      var moment = /(?:^|[#&])t=(\d+)/.exec(window.location.hash);
+      if (moment) {
+        var seek = function () { video.currentTime = parseInt(moment[1], 10); };
+        if (video.readyState >= 1) { seek(); } else { video.addEventListener("loadedmetadata", seek, { once: true }); }
+      }
       video.addEventListener("timeupdate", function () { if (Math.floor(video.currentTime) !== Math.floor(shownAt)) { render(false); } });
       video.addEventListener("seeked", function () { render(false); });
     }
