@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.agencies.models import Agency, Domain
 from app.demo.data import catalogue, people
 from app.extensions import db
-from app.live.models import LegalBasis
+from app.library.models import LegalBasis, Statute
 from app.observers.models import Observer
 
 
@@ -52,8 +52,11 @@ def build_catalogue(ctx: DemoContext) -> None:
                                     description=description, created_at=created,
                                     domains=[ctx.domains[c] for c in codes])
     db.session.add_all(ctx.agencies.values())
+    from app.demo.build_library import build_statutes
+
+    statutes: dict[str, Statute] = build_statutes(ctx)
     for key, (statute, article, excerpt) in catalogue.LEGAL_BASES.items():
-        ctx.legal[key] = LegalBasis(statute=statute, article=article, excerpt=excerpt, created_at=created)
+        ctx.legal[key] = LegalBasis(statute=statutes[statute], article=article, excerpt=excerpt, created_at=created)
     db.session.add_all(ctx.legal.values())
     db.session.flush()
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.agencies.models import Agency
 from app.core.db import unit_of_work
-from app.demo import build_base, build_episodes, build_followups, build_oversight, build_polls
+from app.demo import build_base, build_episodes, build_followups, build_library, build_oversight, build_polls
 from app.demo.data.episodes_early import EARLY
 from app.demo.data.episodes_recent import RECENT, UPCOMING
 from app.extensions import db
@@ -78,6 +78,7 @@ def _build(now: datetime) -> list[tuple[str, str]]:
         found = build_followups.build_findings(ctx, episode, spec)
         findings += found
         reports += build_followups.build_follow_ups(ctx, episode, spec, found)
+    build_library.build_library(ctx)
     upcoming = build_episodes.build_episode(ctx, UPCOMING)
     rng = random.Random(build_polls.SEED)
     decided = build_polls.build_decided_poll(ctx, upcoming, rng)
