@@ -1,7 +1,8 @@
 """Keep the library's search entries in step with what they index, whichever service changed it.
 
 Findings and live notes are written by their own domains; rather than each service remembering
-to reindex, one after-flush hook rewrites the entries of every changed object (a few rows per flush).
+to reindex, flush hooks rewrite the entries of every changed object (a few rows per flush):
+after_flush notes the objects, after_flush_postexec (when loading is safe again) writes the entries.
 """
 from __future__ import annotations
 
@@ -39,55 +40,61 @@ def entry_of(obj: object) -> tuple[str, int, str, str] | None:
 KIND_OF = {LegalBasis: "article", EnforcementItem: "item", TypicalCase: "case", Finding: "finding", LiveNote: "note"}
 
 
-def _affected(session: Session) -> tuple[set, set]:
-    """Objects whose entries must be rewritten, and (kind, id) pairs to drop."""
-    changed, dropped = set(), set()
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, DiscretionLevel) and obj.item is not None:
-            changed.add(obj.item)
-        elif isinstance(obj, Statute):
-            changed.update(obj.articles)
-        elif type(obj) in KIND_OF:
-            changed.add(obj)
-    for obj in session.deleted:
-        if isinstance(obj, DiscretionLevel) and obj.item is not None and obj.item not in session.deleted:
-            changed.add(obj.item)
-        elif type(obj) in KIND_OF and obj.id is not None:
-            dropped.add((KIND_OF[type(obj)], obj.id))
-    return changed, dropped
+PENDING = "library_search_pending"
 
 
 def _after_flush(session: Session, _context) -> None:
-    # lazy loads below must not start a flush of their own (the session still lists what it just flushed)
+    """Note what changed, without loading anything: loads inside a flush would put stale objects in the map."""
+    changed, dropped = session.info.setdefault(PENDING, ([], set()))
+    changed.extend(obj for obj in list(session.new) + list(session.dirty)
+                   if isinstance(obj, (DiscretionLevel, Statute)) or type(obj) in KIND_OF)
+    dropped.update((KIND_OF[type(obj)], obj.id) for obj in session.deleted if type(obj) in KIND_OF)
+    dropped.update(("item", obj.item_id) for obj in session.deleted if isinstance(obj, DiscretionLevel))
+
+
+def _after_flush_postexec(session: Session, _context) -> None:
+    """Rewrite the entries of what the flush changed, once the session is consistent again."""
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
     with session.no_autoflush:
-        _rewrite(session)
+        _rewrite(session, *pending)
 
 
-def _rewrite(session: Session) -> None:
-    changed, dropped = _affected(session)
-    if not changed and not dropped:
+def _rewrite(session: Session, noted: list, dropped: set) -> None:
+    changed = {}
+    for obj in noted:
+        if isinstance(obj, DiscretionLevel):
+            targets = [session.get(EnforcementItem, obj.item_id)] if obj.item_id else []
+        elif isinstance(obj, Statute):
+            targets = list(obj.articles)
+        else:
+            targets = [obj]
+        for target in targets:
+            if target is not None and target.id is not None:
+                changed[KIND_OF[type(target)], target.id] = target
+    keys = set(changed) | dropped
+    if not keys:
         return
     connection = session.connection()
-    for obj in changed:
-        if obj.id is None:
-            continue
-        dropped.add((KIND_OF[type(obj)], obj.id))
-    for kind, ref_id in dropped:
+    for kind, ref_id in keys:
         connection.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.ref_id == ref_id))
-    entries = {}
-    for obj in changed:
-        entry = entry_of(obj) if obj.id is not None and obj not in session.deleted else None
+    entries = []
+    for key, obj in changed.items():
+        entry = entry_of(obj) if key not in dropped else None
         if entry:
             kind, ref_id, title, body = entry
-            entries[kind, ref_id] = {"kind": kind, "ref_id": ref_id, "title": title[:TITLE_MAX], "body": body}
+            entries.append({"kind": kind, "ref_id": ref_id, "title": title[:TITLE_MAX], "body": body})
     if entries:
-        connection.execute(insert(SearchEntry), list(entries.values()))
+        connection.execute(insert(SearchEntry), entries)
 
 
 def install() -> None:
     """Register the hook on every session (once)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_flush_postexec", _after_flush_postexec)
+        event.listen(Session, "after_rollback", lambda session: session.info.pop(PENDING, None))
 
 
 def reindex(session: Session) -> int:
