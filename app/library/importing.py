@@ -53,8 +53,9 @@ def parse(data: bytes, filename: str) -> tuple[str, list[dict], int]:
         raise ValidationFailed(_("The file is not UTF-8 text."), code="import_not_utf8") from None
     if filename.lower().endswith(".json") or content.lstrip().startswith(("{", "[")):
         return (*_parse_json(content), 1)
-    rows = list(csv.DictReader(io.StringIO(content)))
-    header = set(rows[0].keys()) if rows else set()
+    reader = csv.DictReader(io.StringIO(content))
+    header = {name.strip() for name in reader.fieldnames or ()}
+    rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
     if {"code", "name", "circumstances"} <= header:
         return "items", rows, 2
     if {"statute", "article"} <= header:
