@@ -72,9 +72,19 @@ EXPECTED: dict[str, dict[str, int]] = {
     "live.note_image": everyone(404),                        # no such image
     "live.word_list": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
     "live.delete_word": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
-    "live.legal_bases": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
-    "live.edit_legal_basis": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
-    "live.delete_legal_basis": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    # the legal library (app/library): public to read; the world has no article, item or statute (404)
+    "library.index": everyone(200),
+    "library.search": everyone(200),
+    "library.teaching": everyone(200),
+    "library.statute": everyone(404),
+    "library.article": everyone(404),
+    "library.item": everyone(404),
+    "library.manage": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    # POST with only a CSRF token: no file (422); an empty case form goes back with a message (302)
+    "library.import_file": {**signed_in(403, anonymous=302), "coordinator": 422, "admin": 422},
+    "library.add_case": {**signed_in(403, anonymous=302), "coordinator": 302, "admin": 302},
+    "library.edit_article": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "library.delete_article": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
     "api_live.list_comments": everyone(200),
     "api_live.list_questions": everyone(200),
     "api_live.list_notes": everyone(200),
