@@ -47,9 +47,9 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
-    from app.api import accounts, agencies, episodes, findings, live, observers, polls, stats
+    from app.api import accounts, agencies, episodes, findings, library, live, observers, polls, stats
 
-    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats):
+    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats, library):
         csrf.exempt(module.blp)  # the API checks CSRF itself, below
         api.register_blueprint(module.blp)
 

@@ -28,6 +28,12 @@ class FindingSchema(Schema):
     domain = fields.Nested(DomainSchema)
     agency = fields.Nested(AgencyBriefSchema)
     legal_basis = fields.Function(lambda f: f.legal_basis.citation if f.legal_basis else None, allow_none=True)
+    enforcement_item = fields.Function(lambda f: {"id": f.enforcement_item.id, "code": f.enforcement_item.code,
+                                                  "name": f.enforcement_item.name} if f.enforcement_item else None,
+                                       allow_none=True)
+    circumstance = fields.Function(lambda f: {"circumstance": f.discretion_level.circumstance,
+                                              "penalty": f.discretion_level.penalty} if f.discretion_level else None,
+                                   allow_none=True)
     severity = fields.String()
     state = fields.String()
     overdue = fields.Function(lambda f: f.is_overdue(clock.now()))
@@ -60,6 +66,9 @@ class FindingCreateArgs(Schema):
     domain_id = fields.Integer(required=True)
     agency_id = fields.Integer(required=True)
     legal_basis_id = fields.Integer(load_default=None, allow_none=True)
+    enforcement_item_id = fields.Integer(load_default=None, allow_none=True)
+    discretion_level_id = fields.Integer(load_default=None, allow_none=True,
+                                         metadata={"description": "a circumstance of the item's standard"})
     severity = fields.String(load_default="moderate", validate=validate.OneOf(SEVERITIES))
     rectify_by = fields.AwareDateTime(load_default=None, allow_none=True, metadata={"description": "required"})
     replay_offset_seconds = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.core import clock
 from app.extensions import db
+from app.library import opendata as library_data
 from app.stats import datasets
 from app.stats import figures as fig
 
@@ -51,10 +52,11 @@ def _counted_classes() -> tuple:
     from app.episodes.models import Episode, EpisodeAgency
     from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
     from app.observers.models import Invitation, ObserverNote
+    from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
     from app.polls.models import OfflineTally, Poll, Topic
 
     return (Agency, Domain, Episode, EpisodeAgency, Finding, FollowUp, FollowUpOutcome, FollowUpRevision,
-            Invitation, ObserverNote, Poll, Topic, OfflineTally)
+            Invitation, ObserverNote, Poll, Topic, OfflineTally, Statute, LegalBasis, EnforcementItem, DiscretionLevel)
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -107,7 +109,8 @@ def zone() -> ZoneInfo:
 def build(now: datetime) -> Snapshot:
     """Read the datasets and compute the figures as of now."""
     data = {"episodes": datasets.episodes(), "findings": datasets.findings(),
-            "follow_ups": datasets.follow_ups(), "polls": datasets.polls()}
+            "follow_ups": datasets.follow_ups(), "polls": datasets.polls(),
+            "legal_articles": library_data.articles(), "enforcement_items": library_data.items()}
     rows = [fig.finding_row(f) for f in data["findings"]]
     return Snapshot(
         generated_at=now, datasets=data,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from app.stats.cache import Snapshot
 
-DATASETS = ("episodes", "findings", "follow_ups", "polls")
+DATASETS = ("episodes", "findings", "follow_ups", "polls", "legal_articles", "enforcement_items")
 FORMATS = ("json", "csv")
 
 #: CSV columns per dataset; lists are joined with ";" (outcomes as finding_id:outcome).
@@ -20,6 +20,10 @@ CSV_COLUMNS = {
     "follow_ups": ("id", "episode_number", "agency", "reinspected_on", "published_at", "revisions", "outcomes"),
     "polls": ("poll_id", "poll_title", "poll_state", "opens_at", "closes_at", "decided_topic_id",
               "counts_visible", "topic_id", "topic_title", "online", "offline", "total"),
+    # the legal library: the import's columns (docs/library.md), so an export can be imported back
+    "legal_articles": ("statute", "kind", "issuing_body", "effective_on", "repealed_on", "article", "text",
+                       "article_repealed_on"),
+    "enforcement_items": ("code", "name", "domain", "agency", "description", "articles", "circumstances"),
 }
 
 
@@ -42,6 +46,10 @@ def _cell(value) -> str:
 
 
 def _csv_rows(name: str, rows: list[dict]):
+    if name == "enforcement_items":
+        from app.library.opendata import item_cells
+
+        rows = [item_cells(row) for row in rows]
     if name != "polls":
         yield from ([row[c] for c in CSV_COLUMNS[name]] for row in rows)
         return
