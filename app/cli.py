@@ -76,3 +76,18 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"  {username:<14} {role}")
         else:
             click.echo("database already has data; demo not loaded")
+
+    @app.cli.group("library")
+    def library() -> None:
+        """The legal library (执法宝典)."""
+
+    @library.command("reindex")
+    def reindex() -> None:
+        """Rebuild the library's search entries from the tables (after loading data with plain SQL)."""
+        from app.core.db import unit_of_work
+        from app.extensions import db
+        from app.library import indexing
+
+        with unit_of_work():
+            count = indexing.reindex(db.session)
+        click.echo(f"{count} search entries written")

@@ -19,8 +19,7 @@ TITLE_MAX = 300
 def entry_of(obj: object) -> tuple[str, int, str, str] | None:
     """(kind, ref_id, title, body) of an object's search entry, or None when it is not searchable."""
     if isinstance(obj, LegalBasis):
-        statute = obj.statute
-        return "article", obj.id, obj.citation, f"{obj.excerpt}\n{statute.issuing_body}"
+        return "article", obj.id, obj.citation, obj.excerpt
     if isinstance(obj, EnforcementItem):
         levels = "\n".join(f"{lv.circumstance}：{lv.penalty}" for lv in obj.circumstances)
         return "item", obj.id, f"{obj.code} {obj.name}", f"{obj.description}\n{levels}"

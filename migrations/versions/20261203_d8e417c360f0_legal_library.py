@@ -41,7 +41,7 @@ FTS_DOWN = ("DROP TRIGGER library_search_au", "DROP TRIGGER library_search_ad", 
 def _backfill_search_entries():
     """Search entries of what existed before the library: articles, and the findings and notes citing one."""
     op.execute("INSERT INTO library_search_entries (kind, ref_id, title, body) "
-               "SELECT 'article', b.id, s.title || b.article, b.excerpt || ' ' || s.issuing_body "
+               "SELECT 'article', b.id, s.title || b.article, b.excerpt "
                "FROM legal_bases b JOIN statutes s ON s.id = b.statute_id")
     op.execute("INSERT INTO library_search_entries (kind, ref_id, title, body) "
                "SELECT 'finding', f.id, f.party_name, f.description FROM findings f WHERE f.legal_basis_id IS NOT NULL")
