@@ -213,3 +213,21 @@ def test_the_site_serves_the_recordings(loaded, client):
     assert part.status_code == 206 and len(part.data) == length
     assert part.mimetype == "video/mp4"
     assert part.data[4:8] in (b"sidx", b"moof", b"styp")  # an fMP4 fragment starts there
+
+
+def test_the_legal_library(loaded, client):
+    from datetime import date
+
+    from app.library.models import EnforcementItem, Statute, TypicalCase
+
+    statutes = {s.title: s for s in db.session.scalars(select(Statute))}
+    assert {"《中华人民共和国食品安全法》", "《中华人民共和国消防法》", "《中华人民共和国安全生产法》"} <= set(statutes)
+    assert statutes["《食品经营许可管理办法》"].repealed_on == date(2023, 12, 1)
+    assert {s.kind for s in statutes.values()} == {"law", "regulation", "local_regulation", "rule"}
+    items = db.session.scalars(select(EnforcementItem)).all()
+    assert len(items) >= 6 and all(len(i.circumstances) == 3 and i.bases for i in items)
+    assert count(TypicalCase) >= 3
+    named = count(Finding, Finding.discretion_level_id.is_not(None))
+    assert named >= 10
+    page = client.get("/library/search?q=食品经营许可").get_data(as_text=True)
+    assert "<mark>食品经营许可</mark>" in page
