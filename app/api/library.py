@@ -1,7 +1,6 @@
 """API: the legal library (执法宝典): statutes and articles, enforcement items and standards, cases, search, import."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -10,7 +9,7 @@ from app.api.schemas import AgencyBriefSchema, DomainSchema
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound
 from app.library import importing, queries
 from app.library.models import STATUTE_KINDS
 from app.library.search import QUERY_MAX
@@ -219,9 +218,6 @@ def search(args: dict):
 @_alt("401", "403", "422")
 def import_library(args: dict):
     """Import articles or items (coordinator): all rows or none; `details.rejected` lists the rejected rows."""
-    kinds = [k for k in ("articles", "items") if k in args]
-    if len(kinds) != 1:
-        raise ValidationFailed(_l("Send either articles or items."), code="import_json_invalid")
     with unit_of_work():
-        report = importing.import_rows(current_actor(), kinds[0], args[kinds[0]], now=clock.now())
+        report = importing.import_body(current_actor(), args, now=clock.now())
     return ok(report)

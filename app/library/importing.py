@@ -96,12 +96,13 @@ def _text(row: dict, name: str, limit: int, required: bool = True) -> str:
 
 
 def _article_row(row: dict, now: datetime, report: Report) -> None:
-    kind = _text(row, "kind", 20, required=False) or "law"
-    if kind not in STATUTE_KINDS:
+    kind = _text(row, "kind", 20, required=False) or None
+    if kind is not None and kind not in STATUTE_KINDS:
         raise ValueError(_("kind must be one of %(kinds)s.", kinds=", ".join(STATUTE_KINDS)))
     title = _text(row, "statute", 120)
     existed = db.session.scalar(select(Statute).where(Statute.title == title))
-    statute = services.statute_named(title, kind=kind, issuing_body=_text(row, "issuing_body", 120, False),
+    # empty cells leave an existing statute's details as they are
+    statute = services.statute_named(title, kind=kind, issuing_body=_text(row, "issuing_body", 120, False) or None,
                                      effective_on=_date(row.get("effective_on"), "effective_on"),
                                      repealed_on=_date(row.get("repealed_on"), "repealed_on"), now=now)
     report.statutes += existed is None
@@ -198,3 +199,12 @@ def import_rows(actor: Actor, kind: str, rows: list, *, now: datetime, first_row
     audit(actor, "library.import", "library", None, now=now,
           data={"kind": kind, "statutes": report.statutes, "articles": report.articles, "items": report.items})
     return report
+
+
+def import_body(actor: Actor, body: dict, *, now: datetime) -> Report:
+    """The API's JSON body: exactly one of `articles` or `items` (the coordinator's right checked first)."""
+    services.require_coordinator(actor)
+    kinds = [k for k in ("articles", "items") if k in body]
+    if len(kinds) != 1:
+        raise ValidationFailed(_("Send either articles or items."), code="import_json_invalid")
+    return import_rows(actor, kinds[0], body[kinds[0]], now=now)

@@ -14,6 +14,27 @@ STATUTE_KINDS = ("law", "regulation", "local_regulation", "rule")
 #: What a search entry points at.
 ENTRY_KINDS = ("article", "item", "case", "finding", "note")
 
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def article_number(article: str) -> tuple[int, str]:
+    """Sort key of an article number: 第一百零二条 → (102, …); digits (第12条) work too, others sort last."""
+    core = article.strip().removeprefix("第").split("条")[0]
+    if core.isdigit():
+        return int(core), article
+    total, digit = 0, 0
+    for char in core:
+        if char in _DIGITS:
+            digit = _DIGITS[char]
+        elif char in _UNITS:
+            total += (digit or 1) * _UNITS[char]
+            digit = 0
+        else:
+            return 10**9, article
+    return total + digit, article
+
+
 item_bases = Table(
     "enforcement_item_bases",
     db.Model.metadata,
@@ -45,6 +66,11 @@ class Statute(CreatedAt, db.Model):
     def is_repealed(self, today: date) -> bool:
         """Repealed on or before today."""
         return self.repealed_on is not None and self.repealed_on <= today
+
+    @property
+    def articles_in_order(self) -> list[LegalBasis]:
+        """The articles by their number (第三条 before 第十二条)."""
+        return sorted(self.articles, key=lambda b: article_number(b.article))
 
 
 class LegalBasis(CreatedAt, db.Model):

@@ -12,7 +12,8 @@ from app.episodes.models import Episode
 from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome
 from app.findings.queries import PUBLIC_EPISODE_STATES
-from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase, item_bases
+from app.library.models import (DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase, article_number,
+                                item_bases)
 from app.library.services import law_date
 from app.live.models import LiveNote
 
@@ -46,13 +47,13 @@ def get_statute(statute_id: int) -> Statute | None:
 def citable_bases(now: datetime) -> list[LegalBasis]:
     """Articles a new note or finding may cite (not repealed), by statute and article."""
     today = law_date(now)
-    bases = db.session.scalars(select(LegalBasis).join(Statute).order_by(Statute.title, LegalBasis.id))
-    return [b for b in bases if not b.is_repealed(today)]
+    return [b for b in all_bases() if not b.is_repealed(today)]
 
 
 def all_bases() -> list[LegalBasis]:
-    """Every article, repealed ones included."""
-    return list(db.session.scalars(select(LegalBasis).join(Statute).order_by(Statute.title, LegalBasis.id)))
+    """Every article, repealed ones included, by statute and article number."""
+    bases = db.session.scalars(select(LegalBasis).join(Statute).order_by(Statute.title, LegalBasis.id))
+    return sorted(bases, key=lambda b: (b.statute.title, article_number(b.article)))
 
 
 def items(*, domain: str | None = None, agency: str | None = None) -> list[EnforcementItem]:

@@ -67,25 +67,29 @@ def applied_standard(item_id: int | None, level_id: int | None) -> tuple[int | N
     return item_id, level_id
 
 
-def statute_named(title: str, *, kind: str = "law", issuing_body: str = "", effective_on: date | None = None,
-                  repealed_on: date | None = None, now: datetime) -> Statute:
-    """The statute with this title, created (or its details updated) from what is given."""
+def statute_named(title: str, *, kind: str | None = None, issuing_body: str | None = None,
+                  effective_on: date | None = None, repealed_on: date | None = None, now: datetime) -> Statute:
+    """The statute with this title, created when new (a law unless told); the details given (not None) are set."""
     title = (title or "").strip()
     if not 1 <= len(title) <= 120:
         raise ValidationFailed(_l("A statute needs a title of up to 120 characters."), code="statute_invalid",
                                details={"field": "statute"})
-    if kind not in STATUTE_KINDS:
+    if kind is not None and kind not in STATUTE_KINDS:
         raise ValidationFailed(_l("Choose the kind of statute."), code="statute_kind_invalid",
                                details={"field": "kind"})
-    if effective_on and repealed_on and repealed_on < effective_on:
-        raise ValidationFailed(_l("A statute cannot be repealed before it takes effect."),
-                               code="statute_dates_invalid", details={"field": "repealed_on"})
     statute = db.session.scalar(select(Statute).where(Statute.title == title))
     if statute is None:
-        statute = Statute(title=title, created_at=now)
+        statute = Statute(title=title, kind="law", issuing_body="", created_at=now)
         db.session.add(statute)
-    statute.kind, statute.issuing_body = kind, (issuing_body or "").strip()[:120]
-    statute.effective_on, statute.repealed_on = effective_on, repealed_on
+    if kind is not None:
+        statute.kind = kind
+    if issuing_body is not None:
+        statute.issuing_body = issuing_body.strip()[:120]
+    statute.effective_on = effective_on or statute.effective_on
+    statute.repealed_on = repealed_on or statute.repealed_on
+    if statute.effective_on and statute.repealed_on and statute.repealed_on < statute.effective_on:
+        raise ValidationFailed(_l("A statute cannot be repealed before it takes effect."),
+                               code="statute_dates_invalid", details={"field": "repealed_on"})
     return statute
 
 

@@ -123,3 +123,13 @@ def test_anonymous_visitors_are_sent_to_log_in_to_manage(app, client):
 
 
 FIRE_TITLE = "《中华人民共和国消防法》"
+
+
+def test_articles_are_listed_by_their_number(app, client):
+    food = statute(FOOD_LAW)
+    for number in ("第一百二十二条", "第三十五条", "第一百零二条", "第四条", "第十二条"):
+        article(food, number, "")
+    db.session.commit()
+    page = text_of(client.get(f"/library/statutes/{food.id}"))
+    positions = [page.index(n) for n in ("第四条", "第十二条", "第三十五条", "第一百零二条", "第一百二十二条")]
+    assert positions == sorted(positions)

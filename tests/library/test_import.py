@@ -119,3 +119,13 @@ def test_only_the_coordinator_imports(app, login_as):
                       content_type="multipart/form-data")
     assert response.status_code == 403
     assert count(Statute) == 0
+
+
+def test_rows_without_statute_details_keep_those_already_known(app, login_as):
+    c = login_as("coordinator")
+    assert upload(c, "statutes.csv", ARTICLES_CSV).status_code == 302
+    more = "statute,article,text\n《食品经营许可管理办法》,第二十八条,许可证遗失、损坏的，应当申请补办。\n"
+    assert upload(c, "more.csv", more).status_code == 302
+    rule = db.session.scalar(select(Statute).where(Statute.title == "《食品经营许可管理办法》"))
+    assert (rule.kind, rule.issuing_body, rule.repealed_on.isoformat()) == ("rule", "国家食品药品监督管理总局", "2023-12-01")
+    assert len(rule.articles) == 2

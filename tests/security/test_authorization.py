@@ -85,6 +85,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "library.add_case": {**signed_in(403, anonymous=302), "coordinator": 302, "admin": 302},
     "library.edit_article": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
     "library.delete_article": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "api_library.list_statutes": everyone(200),
+    "api_library.list_items": everyone(200),
+    "api_library.get_article": everyone(404),
+    "api_library.get_item": everyone(404),
+    "api_library.search": everyone(422),                     # q is required
+    # POST without articles or items: refused by role, else 422
+    "api_library.import_library": {**signed_in(403, anonymous=401), "coordinator": 422, "admin": 422},
     "api_live.list_comments": everyone(200),
     "api_live.list_questions": everyone(200),
     "api_live.list_notes": everyone(200),
