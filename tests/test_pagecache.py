@@ -127,3 +127,8 @@ def test_while_one_request_renders_an_expired_page_the_others_get_the_last_copy(
 
     assert "夜市油烟扰民" in meanwhile
     assert "改过的标题" in later
+
+
+def test_every_public_page_named_for_the_cache_exists(app):
+    # a renamed endpoint would silently drop its page from the cache
+    assert sorted(pagecache.PUBLIC_PAGES - set(app.view_functions)) == []

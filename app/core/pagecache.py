@@ -28,6 +28,8 @@ PUBLIC_PAGES = frozenset({
     "main.home", "polls.list_polls", "polls.show", "episodes.schedule", "episodes.archive",
     "episodes.detail", "findings.board", "findings.finding", "findings.report",
     "agencies.index", "agencies.detail", "stats.statistics",
+    # the legal library's reading pages (not its search: every query would be a page of its own)
+    "library.index", "library.statute", "library.article", "library.item", "library.teaching",
 })
 #: Session keys that say nothing about who the visitor is (a language choice, the CSRF secret).
 IMPERSONAL_KEYS = frozenset({"lang", "csrf_token"})
