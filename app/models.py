@@ -5,7 +5,7 @@ from app.episodes.models import Episode, EpisodeAgency, EpisodeViewer  # noqa: F
 from app.findings.models import (  # noqa: F401
     Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome, FollowUpPhoto,
     FollowUpRevision)
-from app.library.models import (  # noqa: F401
+from app.legal.models import (  # noqa: F401
     DiscretionLevel, EnforcementItem, LegalBasis, SearchEntry, Statute, TypicalCase, item_bases)
 from app.live.models import (  # noqa: F401
     Comment, EpisodeMute, LiveNote, QuestionUpvote, SensitiveWord)

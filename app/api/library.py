@@ -9,9 +9,8 @@ from app.api.schemas import AgencyBriefSchema, DomainSchema
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.core.errors import NotFound
-from app.library import importing, queries
-from app.library.models import STATUTE_KINDS
+from app.library import importing, queries, services
+from app.legal.models import STATUTE_KINDS
 from app.library.search import QUERY_MAX
 from app.library.services import law_date
 
@@ -173,9 +172,7 @@ def list_statutes():
 @_alt("404")
 def get_article(basis_id: int):
     """One article with its text, items, recorded cases and typical cases."""
-    basis = queries.get_basis(basis_id)
-    if basis is None:
-        raise NotFound(code="legal_basis_not_found")
+    basis = services.get_basis(basis_id)
     basis.cases = queries.cases_of_article(basis_id)
     basis.typical_cases = queries.typical_cases(basis_id=basis_id)
     return ok(basis)
@@ -196,8 +193,6 @@ def list_items(args: dict):
 def get_item(item_id: int):
     """One item with its legal basis, discretion standard and cases."""
     item = queries.get_item(item_id)
-    if item is None:
-        raise NotFound(code="enforcement_item_not_found")
     item.cases = queries.cases_of_item(item_id)
     item.typical_cases = queries.typical_cases(item_id=item_id)
     return ok(item)

@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.agencies.models import Agency, Domain
 from app.demo.data import catalogue, people
 from app.extensions import db
-from app.library.models import LegalBasis, Statute
+from app.legal.models import LegalBasis, Statute
 from app.observers.models import Observer
 
 
@@ -41,7 +41,7 @@ class DemoContext:
         return self.now - timedelta(days=days, hours=hours)
 
 
-def build_catalogue(ctx: DemoContext) -> None:
+def build_catalogue(ctx: DemoContext, statutes: dict[str, Statute]) -> None:
     """Domains, agencies with their domains, and the legal-basis catalogue."""
     created = ctx.ago(days=300)
     for code, name_zh, name_en in catalogue.DOMAINS:
@@ -52,9 +52,6 @@ def build_catalogue(ctx: DemoContext) -> None:
                                     description=description, created_at=created,
                                     domains=[ctx.domains[c] for c in codes])
     db.session.add_all(ctx.agencies.values())
-    from app.demo.build_library import build_statutes
-
-    statutes: dict[str, Statute] = build_statutes(ctx)
     for key, (statute, article, excerpt) in catalogue.LEGAL_BASES.items():
         ctx.legal[key] = LegalBasis(statute=statutes[statute], article=article, excerpt=excerpt, created_at=created)
     db.session.add_all(ctx.legal.values())

@@ -7,7 +7,7 @@ from app.demo.build_base import DemoContext
 from app.demo.data import library
 from app.extensions import db
 from app.findings.models import Finding
-from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase
+from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase
 
 
 def build_statutes(ctx: DemoContext) -> dict[str, Statute]:

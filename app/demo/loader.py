@@ -64,7 +64,7 @@ def load_demo(now: datetime, if_empty: bool = False) -> bool:
 def _build(now: datetime) -> list[tuple[str, str]]:
     """Every builder in dependency order; returns the demo logins created."""
     ctx = build_base.DemoContext(now=now, password=DEMO_PASSWORD)
-    build_base.build_catalogue(ctx)
+    build_base.build_catalogue(ctx, build_library.build_statutes(ctx))  # statutes before their articles
     logins = build_base.build_accounts(ctx)
     build_base.build_observers(ctx)
     episodes: dict[int, object] = {}

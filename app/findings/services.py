@@ -14,7 +14,7 @@ from app.episodes.models import Episode, EpisodeAgency
 from app.extensions import db
 from app.findings import photos
 from app.findings.models import SEVERITIES, Finding, FindingConfirmation, FindingPhoto, FollowUp, FollowUpOutcome
-from app.library.services import applied_standard, citable_basis
+from app.legal.citations import applied_standard, citable_basis
 from app.notifications.services import audit, followers, notify
 
 #: Episode states in which findings may be recorded.

@@ -19,8 +19,9 @@ from app.core.auth import Actor
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.library import services
-from app.library.models import STATUTE_KINDS, DiscretionLevel, EnforcementItem, LegalBasis, Statute
+from app.legal.models import STATUTE_KINDS, DiscretionLevel, EnforcementItem, LegalBasis, Statute
 from app.notifications.services import audit
+from app.findings.models import Finding
 
 MAX_BYTES = 2 * 1024 * 1024
 ARTICLE_COLUMNS = ("statute", "kind", "issuing_body", "effective_on", "repealed_on", "article", "text",
@@ -147,7 +148,6 @@ def _levels(value) -> list[tuple[str, str]]:
 
 
 def _item_row(row: dict, now: datetime, report: Report) -> None:
-    from app.findings.models import Finding
 
     code = _text(row, "code", 40)
     domain = db.session.scalar(select(Domain).where(Domain.code == _text(row, "domain", 40)))

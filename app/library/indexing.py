@@ -10,7 +10,7 @@ from sqlalchemy import delete, event, insert
 from sqlalchemy.orm import Session
 
 from app.findings.models import Finding
-from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, SearchEntry, Statute, TypicalCase
+from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, SearchEntry, Statute, TypicalCase
 from app.live.models import LiveNote
 
 TITLE_MAX = 300

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.library.models import EnforcementItem, LegalBasis, Statute
+from app.legal.models import EnforcementItem, LegalBasis, Statute
 
 
 def articles() -> list[dict]:

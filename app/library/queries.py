@@ -5,14 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.agencies.models import Agency, Domain
+from app.core.errors import NotFound
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome
 from app.findings.queries import PUBLIC_EPISODE_STATES
-from app.library.models import (DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase, article_number,
+from app.legal.models import (DiscretionLevel, EnforcementItem, LegalBasis, Statute, TypicalCase, article_number,
                                 item_bases)
 from app.library.services import law_date
 from app.live.models import LiveNote
@@ -39,9 +41,12 @@ def statutes() -> list[Statute]:
                                    .order_by(Statute.kind, Statute.title)))
 
 
-def get_statute(statute_id: int) -> Statute | None:
-    """One statute."""
-    return db.session.get(Statute, statute_id)
+def get_statute(statute_id: int) -> Statute:
+    """One statute, or statute_not_found."""
+    statute = db.session.get(Statute, statute_id)
+    if statute is None:
+        raise NotFound(_l("No such statute."), code="statute_not_found")
+    return statute
 
 
 def citable_bases(now: datetime) -> list[LegalBasis]:
@@ -67,10 +72,13 @@ def items(*, domain: str | None = None, agency: str | None = None) -> list[Enfor
     return list(db.session.scalars(query.order_by(EnforcementItem.code)))
 
 
-def get_item(item_id: int) -> EnforcementItem | None:
-    """One item with its legal basis and discretion standard."""
-    return db.session.scalar(select(EnforcementItem).where(EnforcementItem.id == item_id).options(
+def get_item(item_id: int) -> EnforcementItem:
+    """One item with its legal basis and discretion standard, or enforcement_item_not_found."""
+    item = db.session.scalar(select(EnforcementItem).where(EnforcementItem.id == item_id).options(
         selectinload(EnforcementItem.bases), selectinload(EnforcementItem.circumstances)))
+    if item is None:
+        raise NotFound(_l("No such enforcement item."), code="enforcement_item_not_found")
+    return item
 
 
 def standard_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -216,11 +224,6 @@ def search_results(query: str, *, kinds: tuple[str, ...] | None = None) -> list[
             results.append(Result(hit, "episodes.detail", {"episode_id": note.episode_id},
                                   anchor=f"t={note.offset_seconds}" if note.offset_seconds is not None else ""))
     return results
-
-
-def get_basis(basis_id: int) -> LegalBasis | None:
-    """One article."""
-    return db.session.get(LegalBasis, basis_id)
 
 
 def teaching_filters() -> dict:

@@ -1,16 +1,15 @@
 """Pages of the legal library: search, statutes, articles, items with their standards, cases, teaching library."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import render_template, request
 
 from app.core import clock
-from app.library import queries
+from app.library import queries, services
+from app.library.blueprint import bp
 from app.library.forms import CaseForm
-from app.library.models import STATUTE_KINDS
+from app.legal.models import STATUTE_KINDS
 from app.library.search import QUERY_MAX
 from app.library.services import law_date
-
-bp = Blueprint("library", __name__, url_prefix="/library")
 
 
 @bp.app_context_processor
@@ -38,18 +37,13 @@ def search():
 @bp.get("/statutes/<int:statute_id>")
 def statute(statute_id: int):
     """A statute with its articles."""
-    found = queries.get_statute(statute_id)
-    if found is None:
-        abort(404)
-    return render_template("library/statute.html", statute=found)
+    return render_template("library/statute.html", statute=queries.get_statute(statute_id))
 
 
 @bp.get("/articles/<int:basis_id>")
 def article(basis_id: int):
     """An article: its text, the items it is the basis of, and its cases."""
-    basis = queries.get_basis(basis_id)
-    if basis is None:
-        abort(404)
+    basis = services.get_basis(basis_id)
     return render_template("library/article.html", basis=basis, cases=queries.cases_of_article(basis_id),
                            typical=queries.typical_cases(basis_id=basis_id),
                            case_form=CaseForm(legal_basis_id=basis_id))
@@ -59,8 +53,6 @@ def article(basis_id: int):
 def item(item_id: int):
     """An enforcement item: legal basis, discretion standard, cases."""
     found = queries.get_item(item_id)
-    if found is None:
-        abort(404)
     return render_template("library/item.html", item=found, cases=queries.cases_of_item(item_id),
                            typical=queries.typical_cases(item_id=item_id), case_form=CaseForm(item_id=item_id))
 

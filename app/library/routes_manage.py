@@ -11,7 +11,7 @@ from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.library import importing, queries, services
 from app.library.forms import ArticleEditForm, ArticleForm, CaseForm, DeleteForm, ImportForm
-from app.library.routes import bp
+from app.library.blueprint import bp
 
 
 def _coordinator():

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, case, func, literal, select, text
 
 from app.extensions import db
-from app.library.models import SearchEntry
+from app.legal.models import SearchEntry
 
 QUERY_MAX = 100
 TERMS_MAX = 5

@@ -16,7 +16,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.live import broadcast
 from app.live.access import require_host, visible_episode
-from app.library.services import citable_basis
+from app.legal.citations import citable_basis
 from app.live.models import LiveNote
 from app.notifications.services import audit
 

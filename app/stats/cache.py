@@ -52,7 +52,7 @@ def _counted_classes() -> tuple:
     from app.episodes.models import Episode, EpisodeAgency
     from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
     from app.observers.models import Invitation, ObserverNote
-    from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
+    from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
     from app.polls.models import OfflineTally, Poll, Topic
 
     return (Agency, Domain, Episode, EpisodeAgency, Finding, FollowUp, FollowUpOutcome, FollowUpRevision,

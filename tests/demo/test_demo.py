@@ -15,7 +15,7 @@ from app.demo.recordings import RECORDING_SECONDS, RECORDINGS_DIR
 from app.episodes.models import Episode
 from app.extensions import db
 from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
-from app.library.models import LegalBasis
+from app.legal.models import LegalBasis
 from app.live.models import Comment, LiveNote
 from app.notifications.models import AuditLog, Notification, Subscription
 from app.observers.models import OBSERVER_KINDS, Invitation, Observer, ObserverNote
@@ -218,7 +218,7 @@ def test_the_site_serves_the_recordings(loaded, client):
 def test_the_legal_library(loaded, client):
     from datetime import date
 
-    from app.library.models import EnforcementItem, Statute, TypicalCase
+    from app.legal.models import EnforcementItem, Statute, TypicalCase
 
     statutes = {s.title: s for s in db.session.scalars(select(Statute))}
     assert {"《中华人民共和国食品安全法》", "《中华人民共和国消防法》", "《中华人民共和国安全生产法》"} <= set(statutes)

@@ -29,7 +29,7 @@ from app.core import clock
 from app.core.auth import SYSTEM
 from app.core.db import unit_of_work
 from app.episodes import services
-from app.library.models import LegalBasis, Statute
+from app.legal.models import LegalBasis, Statute
 from app.live.models import LiveNote
 
 lead = db.session.scalar(select(User).where(User.username == "xfjy")).agency_id

@@ -6,7 +6,7 @@ from datetime import date
 from app.core import clock
 from app.core.auth import actor_for
 from app.extensions import db
-from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
+from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
 from app.live.models import LiveNote
 
 FOOD_LAW = "《中华人民共和国食品安全法》"

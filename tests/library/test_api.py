@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 
 from app.core import clock
 from app.extensions import db
-from app.library.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute, item_bases
+from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute, item_bases
 from tests.conftest import csrf_token
 from tests.findings.helpers import finding, world
 from tests.library.helpers import catalogue, item, note

@@ -8,8 +8,9 @@ import pytest
 from app.core import clock
 from app.core.errors import ValidationFailed
 from app.extensions import db
+from app.legal import citations
 from app.library import services
-from app.library.models import LegalBasis, Statute
+from app.legal.models import LegalBasis, Statute
 from app.live import notes
 from tests import factories
 from tests.conftest import csrf_token
@@ -61,7 +62,7 @@ def test_an_article_repealed_on_its_own_is_marked_but_its_statute_is_not(app, cl
     assert gone.is_repealed(date(2020, 1, 1)) and not gone.is_repealed(date(2019, 12, 31))
     assert "已废止" in text_of(client.get(f"/library/articles/{gone.id}"))
     assert "已废止" not in text_of(client.get(f"/library/articles/{kept.id}"))
-    assert services.citable_basis(kept.id, clock.now()) is kept
+    assert citations.citable_basis(kept.id, clock.now()) is kept
 
 
 def test_the_finding_form_offers_only_articles_still_in_force(app, users, login_as):

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.library.models import EnforcementItem, LegalBasis, Statute
+from app.legal.models import EnforcementItem, LegalBasis, Statute
 from app.library.search import search
 from tests.conftest import csrf_token
 from tests.library.helpers import catalogue

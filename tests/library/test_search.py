@@ -6,7 +6,7 @@ import re
 from app.core import clock
 from app.extensions import db
 from app.library import services
-from app.library.models import TypicalCase
+from app.legal.models import TypicalCase
 from app.library.search import search
 from tests import factories
 from tests.findings.helpers import finding, world

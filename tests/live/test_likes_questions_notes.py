@@ -9,7 +9,7 @@ from sqlalchemy import event
 from app.episodes.models import Episode
 from app.extensions import db
 from app.live import likes
-from app.library.models import LegalBasis, Statute
+from app.legal.models import LegalBasis, Statute
 from app.live.models import Comment, LiveNote
 from tests.conftest import csrf_token
 from tests.live.conftest import flush, items, sock
