@@ -122,6 +122,12 @@ class Config:
     LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
     #: Like taps one connection may send per second.
     LIKE_RATE_PER_SECOND = int(os.environ.get("LIKE_RATE_PER_SECOND", "20"))
+    #: Inspected parties (docs/parties.md): warn when a party is inspected more than N times in D days.
+    PARTY_ALERT_MAX_INSPECTIONS = int(os.environ.get("PARTY_ALERT_MAX_INSPECTIONS", "3"))
+    PARTY_ALERT_WINDOW_DAYS = int(os.environ.get("PARTY_ALERT_WINDOW_DAYS", "90"))
+    #: One-time party codes: days they stay valid, and attempts per address (bad codes included).
+    PARTY_CODE_DAYS = int(os.environ.get("PARTY_CODE_DAYS", "30"))
+    PARTY_CODE_RATE_IP = os.environ.get("PARTY_CODE_RATE_IP", "30/hour")
     #: Comments one user may post, and from one address ("N/minute" syntax).
     COMMENT_RATE_USER = os.environ.get("COMMENT_RATE_USER", "10/minute")
     COMMENT_RATE_IP = os.environ.get("COMMENT_RATE_IP", "60/minute")

@@ -38,6 +38,8 @@ class Finding(CreatedAt, db.Model):
     #: The inspected party (执法对象).
     party_name: Mapped[str] = mapped_column(String(120))
     party_address: Mapped[str] = mapped_column(String(200), default="")
+    #: The party's record in the register (app/parties); party_name keeps the name as recorded.
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
     area: Mapped[str] = mapped_column(String(80), default="")
     description: Mapped[str] = mapped_column(Text)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), index=True)
@@ -67,6 +69,7 @@ class Finding(CreatedAt, db.Model):
     legal_basis = relationship("LegalBasis")
     enforcement_item = relationship("EnforcementItem")
     discretion_level = relationship("DiscretionLevel")
+    party = relationship("Party")
     photos = relationship("FindingPhoto", cascade="all, delete-orphan", order_by="FindingPhoto.id")
 
     def is_overdue(self, now: datetime) -> bool:

@@ -103,6 +103,9 @@ def record_finding(actor: Actor, episode_id: int, *, now: datetime, party_name: 
         state="open", created_by_id=actor.user_id, created_at=now,
         enforcement_item_id=enforcement_item_id, discretion_level_id=discretion_level_id)
     finding.photos = [FindingPhoto(path=photos.store_photo(data, name), created_at=now) for data, name in photo_files]
+    from app.parties.services import link_finding  # the party register (app/parties)
+
+    link_finding(finding, episode, now=now)
     db.session.add(finding)
     db.session.flush()
     audit(actor, "finding.record", "finding", finding.id, now=now)

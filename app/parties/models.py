@@ -1,0 +1,102 @@
+"""Inspected parties, their inspections, one-time party codes and their statements on findings."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime
+from app.core.models_base import CreatedAt, in_check
+from app.extensions import db
+
+STATEMENT_STATES = ("pending", "published", "rejected")
+#: Conduct ratings (规范 = by the rules, 文明 = courteous), 1 (poor) … 5 (excellent).
+RATING_RANGE = (1, 5)
+
+
+class Party(CreatedAt, db.Model):
+    """An inspected party (执法对象 / 行政相对人): a business or site."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: The name normalised (NFKC, no spaces, case-folded): a finding naming the party this way links here.
+    name_key: Mapped[str] = mapped_column(String(120), index=True)
+    #: Unified social credit code (统一社会信用代码, GB 32100-2015), check digit verified; optional.
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    domain_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"))
+    #: Set when this record was merged into another (a duplicate); its page then redirects there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+
+    domain = relationship("Domain")
+
+
+class Inspection(CreatedAt, db.Model):
+    """One party inspected in one episode (made when a finding names the party, or a code is issued)."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        UniqueConstraint("party_id", "episode_id", name="uq_inspections_party_episode"),
+        Index("ix_inspections_party_inspected_at", "party_id", "inspected_at"),
+        CheckConstraint("conduct_standard IS NULL OR conduct_standard BETWEEN 1 AND 5", name="standard"),
+        CheckConstraint("conduct_civil IS NULL OR conduct_civil BETWEEN 1 AND 5", name="civil"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    #: When the inspection happened (the episode's live start); the repeated-inspection window counts these.
+    inspected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The party's answer with its one-time code: did the inspection take place, and how did officers act.
+    party_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    took_place: Mapped[bool | None] = mapped_column()
+    conduct_standard: Mapped[int | None] = mapped_column()
+    conduct_civil: Mapped[int | None] = mapped_column()
+    #: Set once the coordinator was warned that this inspection made the party exceed the limit.
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    party = relationship("Party")
+    episode = relationship("Episode")
+
+
+class PartyCode(CreatedAt, db.Model):
+    """A one-time code given to the party for one inspection; only its SHA-256 is stored."""
+
+    __tablename__ = "party_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when a newer code for the same inspection replaced this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    inspection = relationship("Inspection")
+
+
+class PartyStatement(CreatedAt, db.Model):
+    """The party's own statement on a finding: shown beside it once the coordinator published it."""
+
+    __tablename__ = "party_statements"
+    __table_args__ = (
+        in_check("state", STATEMENT_STATES, "state"),
+        CheckConstraint("length(body) >= 1", name="body_nonempty"),
+        CheckConstraint("state <> 'rejected' OR review_reason IS NOT NULL", name="rejected_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_reason: Mapped[str | None] = mapped_column(String(500))
+
+    inspection = relationship("Inspection")
+    finding = relationship("Finding")
