@@ -103,10 +103,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.live.routes import bp as live_bp
     from app.main.routes import bp as main_bp
     from app.observers.routes import bp as observers_bp
+    from app.parties.routes import bp as parties_bp
     from app.polls.routes import bp as polls_bp
     from app.stats.routes import bp as stats_bp
 
     for blueprint in (main_bp, accounts_bp, polls_bp, episodes_bp, live_bp, findings_bp, observers_bp,
-                      agencies_bp, stats_bp, library_bp):
+                      agencies_bp, stats_bp, library_bp, parties_bp):
         app.register_blueprint(blueprint)
     init_api(app)
