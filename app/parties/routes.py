@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.agencies.models import Domain
 from app.core import clock
@@ -55,8 +56,8 @@ def detail(party_id: int):
 
 
 def _edit_page(party, form: PartyForm, merge: MergeForm, error: str | None = None, status: int = 200):
-    form.domain_id.choices = [(0, "—")] + [(d.id, d.name(current_lang()))
-                                           for d in db.session.scalars(select(Domain).order_by(Domain.id))]
+    form.domain_id.choices = [SelectChoice(0, "—")] + [SelectChoice(d.id, d.name(current_lang()))
+                                                       for d in db.session.scalars(select(Domain).order_by(Domain.id))]
     return render_template("parties/edit.html", party=party, form=form, merge=merge, error=error), status
 
 

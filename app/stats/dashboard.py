@@ -13,6 +13,8 @@ from app.findings.models import Finding, FollowUp
 from app.live.models import Comment
 from app.observers.models import Invitation, ObserverNote
 from app.observers.queries import overdue_clause
+from app.parties.alerts import alerted_parties
+from app.parties.models import PartyStatement
 from app.polls.models import Poll, Topic
 from app.stats.datasets import OPEN_FINDING_STATES
 
@@ -40,6 +42,8 @@ class Dashboard:
     overdue_notes: Section
     episodes_without_stream: Section
     episodes_without_observers: Section
+    repeated_inspections: Section
+    party_statements: Section
 
     @property
     def total(self) -> int:
@@ -76,4 +80,7 @@ def dashboard(now: datetime) -> Dashboard:
         episodes_without_stream=_section(upcoming.where(Episode.stream_url.is_(None) | (Episode.stream_url == "")),
                                          [Episode.scheduled_start]),
         episodes_without_observers=_section(upcoming.where(Episode.id.not_in(accepted)), [Episode.scheduled_start]),
+        repeated_inspections=Section(*alerted_parties(now, LIMIT)),
+        party_statements=_section(select(PartyStatement).where(PartyStatement.state == "pending"),
+                                  [PartyStatement.created_at], [selectinload(PartyStatement.inspection)]),
     )
