@@ -17,6 +17,7 @@ from app.core import strictjson
 from app.extensions import csrf
 
 API_PREFIX = "/api/v1"
+PARTY_CODE_PREFIX = API_PREFIX + "/party-codes/"
 
 
 class ZhiboApi(Api):
@@ -47,9 +48,9 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
-    from app.api import accounts, agencies, episodes, findings, library, live, observers, polls, stats
+    from app.api import accounts, agencies, episodes, findings, library, live, observers, parties, polls, stats
 
-    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats, library):
+    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats, library, parties):
         csrf.exempt(module.blp)  # the API checks CSRF itself, below
         api.register_blueprint(module.blp)
 
@@ -79,6 +80,8 @@ def init_api(app: Flask) -> None:
             return
         if g.get("api_actor") is not None:
             return
+        if request.path.startswith(PARTY_CODE_PREFIX):
+            return  # a party's answer is authenticated by its one-time code, not by a cookie
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError as error:

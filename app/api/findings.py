@@ -22,6 +22,7 @@ class FindingSchema(Schema):
     id = fields.Integer()
     episode_id = fields.Integer()
     party_name = fields.String()
+    party_id = fields.Integer(allow_none=True, metadata={"description": "the party record, /api/v1/parties/{id}"})
     party_address = fields.String()
     area = fields.String()
     description = fields.String()

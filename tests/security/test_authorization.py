@@ -207,6 +207,26 @@ EXPECTED: dict[str, dict[str, int]] = {
     "agencies.detail": everyone(200),
     "api_stats.get_stats": everyone(200),
     "api_stats.get_agency_stats": everyone(200),
+    # inspected parties (app/parties): no party, inspection, code or statement exists in the world (404);
+    # party codes are "en" (not valid). The code pages need no account.
+    "parties.index": everyone(200),
+    "parties.detail": everyone(404),
+    "parties.edit": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "parties.merge": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "parties.statements": {**signed_in(403, anonymous=302), "coordinator": 200, "admin": 200},
+    "parties.review": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "parties.issue_code": signed_in(404, anonymous=302),
+    "parties.answer": everyone(404),
+    "parties.qr": everyone(404),
+    "api_parties.list_parties": everyone(200),
+    "api_parties.get_party": everyone(404),
+    "api_parties.update_party": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_parties.merge_party": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_parties.issue_code": signed_in(404, anonymous=401),
+    "api_parties.get_code": everyone(404),
+    "api_parties.answer_code": everyone(404),
+    "api_parties.list_statements": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
+    "api_parties.review_statement": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
 }
 
 #: Request bodies of write-only endpoints.
@@ -243,7 +263,11 @@ BODIES = {"api_accounts.create_token": {"name": "matrix"},
           "api_observers.post_note": {"agency_id": 1, "aspect": "procedure", "body": "matrix"},
           "api_observers.answer_note": {"body": "matrix"},
           "api_observers.set_note_due": {"answer_due": "2031-01-01T00:00:00+00:00"},
-          "api_live.post_comment": {"body": "matrix"}}
+          "api_live.post_comment": {"body": "matrix"},
+          "api_parties.update_party": {},
+          "api_parties.merge_party": {"duplicate_id": 2},
+          "api_parties.answer_code": {"took_place": True, "conduct_standard": 5, "conduct_civil": 5},
+          "api_parties.review_statement": {"decision": "publish"}}
 
 
 @pytest.fixture
