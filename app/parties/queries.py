@@ -94,3 +94,33 @@ def answered_inspections(limit: int = 50) -> list[Inspection]:
     return list(db.session.scalars(select(Inspection).where(Inspection.party_responded_at.is_not(None))
                                    .options(selectinload(Inspection.party), selectinload(Inspection.episode))
                                    .order_by(Inspection.party_responded_at.desc()).limit(limit)))
+
+
+def open_rows() -> list[dict]:
+    """The parties dataset: each party with a public inspection, its counts and finding ids (no address)."""
+    from app.agencies.models import Domain
+
+    codes = dict(db.session.execute(select(Domain.id, Domain.code)).all())
+    inspections: dict[int, list[tuple]] = {}
+    for party_id, took_place, answered in db.session.execute(
+            select(Inspection.party_id, Inspection.took_place, Inspection.party_responded_at)
+            .join(Episode, Inspection.episode_id == Episode.id).where(Episode.state.in_(PUBLIC_EPISODE_STATES))):
+        inspections.setdefault(party_id, []).append((took_place, answered))
+    findings: dict[int, list[int]] = {}
+    for party_id, finding_id in db.session.execute(
+            select(Finding.party_id, Finding.id).join(Episode, Finding.episode_id == Episode.id)
+            .where(Episode.state.in_(PUBLIC_EPISODE_STATES), Finding.party_id.is_not(None)).order_by(Finding.id)):
+        findings.setdefault(party_id, []).append(finding_id)
+    statements = dict(db.session.execute(
+        select(Inspection.party_id, func.count(PartyStatement.id)).join(Inspection)
+        .where(PartyStatement.state == "published").group_by(Inspection.party_id)).all())
+    rows = []
+    for party in db.session.scalars(select(Party).where(Party.merged_into_id.is_(None),
+                                                        Party.id.in_(list(inspections))).order_by(Party.id)):
+        mine = inspections[party.id]
+        rows.append({"id": party.id, "name": party.name, "credit_code": party.credit_code,
+                     "domain": codes.get(party.domain_id), "inspections": len(mine),
+                     "confirmed_by_party": sum(1 for took, at in mine if at is not None and took),
+                     "disputed_by_party": sum(1 for took, at in mine if at is not None and not took),
+                     "published_statements": statements.get(party.id, 0), "finding_ids": findings.get(party.id, [])})
+    return rows

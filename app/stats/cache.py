@@ -53,10 +53,12 @@ def _counted_classes() -> tuple:
     from app.findings.models import Finding, FollowUp, FollowUpOutcome, FollowUpRevision
     from app.observers.models import Invitation, ObserverNote
     from app.legal.models import DiscretionLevel, EnforcementItem, LegalBasis, Statute
+    from app.parties.models import Inspection, Party, PartyStatement
     from app.polls.models import OfflineTally, Poll, Topic
 
     return (Agency, Domain, Episode, EpisodeAgency, Finding, FollowUp, FollowUpOutcome, FollowUpRevision,
-            Invitation, ObserverNote, Poll, Topic, OfflineTally, Statute, LegalBasis, EnforcementItem, DiscretionLevel)
+            Invitation, ObserverNote, Poll, Topic, OfflineTally, Statute, LegalBasis, EnforcementItem, DiscretionLevel,
+            Inspection, Party, PartyStatement)
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -110,7 +112,8 @@ def build(now: datetime) -> Snapshot:
     """Read the datasets and compute the figures as of now."""
     data = {"episodes": datasets.episodes(), "findings": datasets.findings(),
             "follow_ups": datasets.follow_ups(), "polls": datasets.polls(),
-            "legal_articles": library_data.articles(), "enforcement_items": library_data.items()}
+            "legal_articles": library_data.articles(), "enforcement_items": library_data.items(),
+            "parties": datasets.parties()}
     rows = [fig.finding_row(f) for f in data["findings"]]
     return Snapshot(
         generated_at=now, datasets=data,

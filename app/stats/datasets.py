@@ -1,4 +1,4 @@
-"""The open datasets (episodes, findings, follow-ups, polls) as plain rows, with no personal data.
+"""The open datasets (episodes, findings, follow-ups, polls, parties) as plain rows, with no personal data.
 
 The statistics page's figures are computed from exactly these rows (see figures.py), so what
 the page shows can always be recomputed from the downloads. Rows hold datetime objects (encoded
@@ -65,13 +65,14 @@ def findings() -> list[dict]:
     slugs = dict(db.session.execute(select(Agency.id, Agency.slug)).all())
     codes = dict(db.session.execute(select(Domain.id, Domain.code)).all())
     query = (select(Finding.id, Episode.number, Finding.agency_id, Finding.domain_id, Finding.severity,
-                    Finding.state, Finding.created_at, Finding.rectify_by, Finding.rectified_at, Finding.closed_at)
+                    Finding.state, Finding.created_at, Finding.rectify_by, Finding.rectified_at, Finding.closed_at,
+                    Finding.party_id)
              .join(Episode, Finding.episode_id == Episode.id)
              .where(Episode.state.in_(FINDING_EPISODE_STATES)).order_by(Finding.id))
     return [{"id": fid, "episode_number": number, "agency": slugs[agency_id], "domain": codes[domain_id],
              "severity": severity, "state": state, "found_at": iso(found), "rectify_by": iso(due),
-             "rectified_at": iso(rectified), "closed_at": iso(closed)}
-            for fid, number, agency_id, domain_id, severity, state, found, due, rectified, closed
+             "rectified_at": iso(rectified), "closed_at": iso(closed), "party_id": party_id}
+            for fid, number, agency_id, domain_id, severity, state, found, due, rectified, closed, party_id
             in db.session.execute(query)]
 
 
@@ -112,3 +113,10 @@ def polls() -> list[dict]:
                         "total": counts[tid].total if tid in counts else None} for tid, title in topics],
         })
     return rows
+
+
+def parties() -> list[dict]:
+    """Inspected parties with a public inspection (app/parties; no address, as in findings)."""
+    from app.parties.queries import open_rows
+
+    return open_rows()

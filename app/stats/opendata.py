@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from app.stats.cache import Snapshot
 
-DATASETS = ("episodes", "findings", "follow_ups", "polls", "legal_articles", "enforcement_items")
+DATASETS = ("episodes", "findings", "follow_ups", "polls", "legal_articles", "enforcement_items", "parties")
 FORMATS = ("json", "csv")
 
 #: CSV columns per dataset; lists are joined with ";" (outcomes as finding_id:outcome).
@@ -16,8 +16,10 @@ CSV_COLUMNS = {
     "episodes": ("id", "number", "title", "state", "domain", "agencies", "scheduled_start", "live_at",
                  "ended_at", "view_count", "peak_viewers", "like_count", "observer_ids"),
     "findings": ("id", "episode_number", "agency", "domain", "severity", "state", "found_at", "rectify_by",
-                 "rectified_at", "closed_at"),
+                 "rectified_at", "closed_at", "party_id"),
     "follow_ups": ("id", "episode_number", "agency", "reinspected_on", "published_at", "revisions", "outcomes"),
+    "parties": ("id", "name", "credit_code", "domain", "inspections", "confirmed_by_party", "disputed_by_party",
+                "published_statements", "finding_ids"),
     "polls": ("poll_id", "poll_title", "poll_state", "opens_at", "closes_at", "decided_topic_id",
               "counts_visible", "topic_id", "topic_title", "online", "offline", "total"),
     # the legal library: the import's columns (docs/library.md), so an export can be imported back
