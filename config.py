@@ -128,6 +128,9 @@ class Config:
     #: One-time party codes: days they stay valid, and attempts per address (bad codes included).
     PARTY_CODE_DAYS = int(os.environ.get("PARTY_CODE_DAYS", "30"))
     PARTY_CODE_RATE_IP = os.environ.get("PARTY_CODE_RATE_IP", "30/hour")
+    #: Conduct complaints: days the agency has to answer, and complaints one user may send.
+    COMPLAINT_ANSWER_DAYS = int(os.environ.get("COMPLAINT_ANSWER_DAYS", "7"))
+    COMPLAINT_RATE_USER = os.environ.get("COMPLAINT_RATE_USER", "5/hour")
     #: Comments one user may post, and from one address ("N/minute" syntax).
     COMMENT_RATE_USER = os.environ.get("COMMENT_RATE_USER", "10/minute")
     COMMENT_RATE_IP = os.environ.get("COMMENT_RATE_IP", "60/minute")

@@ -11,6 +11,6 @@ from app.live.models import (  # noqa: F401
     Comment, EpisodeMute, LiveNote, QuestionUpvote, SensitiveWord)
 from app.notifications.models import AuditLog, Heartbeat, Notification, Subscription  # noqa: F401
 from app.observers.models import Invitation, Observer, ObserverNote  # noqa: F401
-from app.parties.models import Inspection, Party, PartyCode, PartyStatement  # noqa: F401
+from app.parties.models import ConductComplaint, Inspection, Party, PartyCode, PartyStatement  # noqa: F401
 from app.polls.models import OfflineTally, Poll, Topic, Vote  # noqa: F401
 from app.stats.models import Bulletin  # noqa: F401

@@ -122,7 +122,7 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
 
 #: Modules whose `@sweep` functions the scheduler runs (each area's jobs.py, once it exists).
 SWEEP_MODULES = ("app.notifications.jobs", "app.accounts.jobs", "app.polls.jobs", "app.episodes.jobs", "app.live.jobs",
-                 "app.observers.jobs", "app.findings.jobs", "app.stats.jobs")
+                 "app.observers.jobs", "app.findings.jobs", "app.stats.jobs", "app.parties.jobs")
 
 
 def _load_sweeps() -> None:

@@ -48,9 +48,11 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
-    from app.api import accounts, agencies, episodes, findings, library, live, observers, parties, polls, stats
+    from app.api import (accounts, agencies, complaints, episodes, findings, library, live, observers, parties,
+                         polls, stats)
 
-    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats, library, parties):
+    for module in (accounts, agencies, episodes, polls, live, findings, observers, stats, library, parties,
+                   complaints):
         csrf.exempt(module.blp)  # the API checks CSRF itself, below
         api.register_blueprint(module.blp)
 

@@ -49,3 +49,28 @@ class ReviewForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=[("publish", _l("Publish beside the finding")),
                                                   ("reject", _l("Do not publish"))])
     reason = TextAreaField(_l("Reason (required when not publishing)"), render_kw={"rows": 2, "maxlength": 500})
+
+
+class ComplaintForm(FlaskForm):
+    """Report officer conduct seen in the stream (the moment: minutes and seconds into it)."""
+
+    agency_id = SelectField(_l("Agency of the officers"), coerce=int)
+    minute = IntegerField(_l("Minute of the stream"), validators=[Optional()])
+    second = IntegerField(_l("Second"), validators=[Optional()])
+    body = TextAreaField(_l("What did you see?"), render_kw={"rows": 4, "maxlength": 1000},
+                         description=_l("Facts only: what the officer said or did. The agency answers; the justice "
+                                        "bureau decides whether complaint and answer are published."))
+
+
+class ComplaintAnswerForm(FlaskForm):
+    """The agency's answer."""
+
+    body = TextAreaField(_l("The agency's answer"), render_kw={"rows": 4, "maxlength": 5000})
+
+
+class ComplaintDecisionForm(FlaskForm):
+    """The coordinator's decision."""
+
+    decision = RadioField(_l("Decision"), choices=[("publish", _l("Publish with the answer on the episode")),
+                                                  ("dismiss", _l("Dismiss"))])
+    reason = StringField(_l("Reason (required when dismissing)"), render_kw={"maxlength": 500})

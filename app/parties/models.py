@@ -100,3 +100,48 @@ class PartyStatement(CreatedAt, db.Model):
 
     inspection = relationship("Inspection")
     finding = relationship("Finding")
+
+
+COMPLAINT_STATES = ("submitted", "answered", "published", "dismissed")
+
+
+class ConductComplaint(CreatedAt, db.Model):
+    """A viewer's report of officer conduct seen in the stream, pinned to its moment; the agency answers."""
+
+    __tablename__ = "conduct_complaints"
+    __table_args__ = (
+        in_check("state", COMPLAINT_STATES, "state"),
+        CheckConstraint("offset_seconds >= 0", name="offset"),
+        CheckConstraint("length(body) >= 1", name="body_nonempty"),
+        CheckConstraint("state NOT IN ('answered', 'published') OR answer_body IS NOT NULL", name="answer_has_body"),
+        CheckConstraint("state <> 'dismissed' OR review_reason IS NOT NULL", name="dismissed_has_reason"),
+        Index("ix_conduct_complaints_state_due", "state", "answer_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The agency whose officers the complaint is about; it must answer.
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    #: Seconds into the stream (as comments' offset_seconds): where the replay shows the conduct.
+    offset_seconds: Mapped[int] = mapped_column()
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="submitted")
+    #: Deadline for the agency's answer (set on submission, the coordinator may move it).
+    answer_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer_body: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The coordinator's decision: published on the episode, or dismissed with a reason.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_reason: Mapped[str | None] = mapped_column(String(500))
+    #: Set by the sweep when the deadline passed unanswered (notified once).
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    episode = relationship("Episode")
+    agency = relationship("Agency")
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Unanswered past its deadline (never stored: derived from answer_due)."""
+        return self.state == "submitted" and now > self.answer_due

@@ -144,4 +144,4 @@ def review(statement_id: int):
     return redirect(url_for("parties.statements"))
 
 
-from app.parties import routes_code  # noqa: E402,F401  (the code pages share the blueprint)
+from app.parties import routes_code, routes_complaints  # noqa: E402,F401  (these pages share the blueprint)

@@ -14,7 +14,8 @@ from app.live.models import Comment
 from app.observers.models import Invitation, ObserverNote
 from app.observers.queries import overdue_clause
 from app.parties.alerts import alerted_parties
-from app.parties.models import PartyStatement
+from app.parties.complaints import overdue_clause as complaint_overdue
+from app.parties.models import ConductComplaint, PartyStatement
 from app.polls.models import Poll, Topic
 from app.stats.datasets import OPEN_FINDING_STATES
 
@@ -44,6 +45,8 @@ class Dashboard:
     episodes_without_observers: Section
     repeated_inspections: Section
     party_statements: Section
+    overdue_complaints: Section
+    complaints_to_decide: Section
 
     @property
     def total(self) -> int:
@@ -83,4 +86,8 @@ def dashboard(now: datetime) -> Dashboard:
         repeated_inspections=Section(*alerted_parties(now, LIMIT)),
         party_statements=_section(select(PartyStatement).where(PartyStatement.state == "pending"),
                                   [PartyStatement.created_at], [selectinload(PartyStatement.inspection)]),
+        overdue_complaints=_section(select(ConductComplaint).where(complaint_overdue(now)),
+                                    [ConductComplaint.answer_due], [selectinload(ConductComplaint.agency)]),
+        complaints_to_decide=_section(select(ConductComplaint).where(ConductComplaint.state == "answered"),
+                                      [ConductComplaint.answered_at], [selectinload(ConductComplaint.agency)]),
     )

@@ -227,6 +227,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_parties.answer_code": everyone(404),
     "api_parties.list_statements": {**signed_in(403, anonymous=401), "coordinator": 200, "admin": 200},
     "api_parties.review_statement": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    # conduct complaints: the world's episode is scheduled (not broadcast: 409); no complaint exists (404)
+    "parties.new_complaint": signed_in(200, anonymous=302),
+    "parties.complaints_list": signed_in(200, anonymous=302),
+    "parties.answer_complaint": signed_in(404, anonymous=302),
+    "parties.decide_complaint": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "parties.complaint_due": {**signed_in(403, anonymous=302), "coordinator": 404, "admin": 404},
+    "api_complaints.create_complaint": signed_in(409, anonymous=401),
+    "api_complaints.list_episode_complaints": everyone(200),
+    "api_complaints.list_complaints": signed_in(200, anonymous=401),
+    "api_complaints.answer_complaint": signed_in(404, anonymous=401),
+    "api_complaints.decide_complaint": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
+    "api_complaints.set_complaint_due": {**signed_in(403, anonymous=401), "coordinator": 404, "admin": 404},
 }
 
 #: Request bodies of write-only endpoints.
@@ -267,7 +279,11 @@ BODIES = {"api_accounts.create_token": {"name": "matrix"},
           "api_parties.update_party": {},
           "api_parties.merge_party": {"duplicate_id": 2},
           "api_parties.answer_code": {"took_place": True, "conduct_standard": 5, "conduct_civil": 5},
-          "api_parties.review_statement": {"decision": "publish"}}
+          "api_parties.review_statement": {"decision": "publish"},
+          "api_complaints.create_complaint": {"body": "matrix", "offset_seconds": 0},
+          "api_complaints.answer_complaint": {"body": "matrix"},
+          "api_complaints.decide_complaint": {"decision": "dismiss", "reason": "matrix"},
+          "api_complaints.set_complaint_due": {"answer_due": "2031-01-01T00:00:00+00:00"}}
 
 
 @pytest.fixture

@@ -54,7 +54,8 @@ def test_dashboard_shows_each_kind_of_pending_work(app, users, login_as):
 
     assert counts(html) == {"polls-to-decide": 1, "proposals": 1, "held-comments": 1, "follow-ups": 1,
                             "overdue-findings": 1, "overdue-notes": 1, "no-stream": 1, "no-observers": 1,
-                            "repeated-inspections": 0, "party-statements": 0}
+                            "repeated-inspections": 0, "party-statements": 0, "overdue-complaints": 0,
+                            "complaints-to-decide": 0}
     assert "待定夺" in html and "群众提议" in html and "逾期商户" in html and "缺流缺人" in html
     assert "万事俱备" not in html
 
