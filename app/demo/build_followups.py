@@ -38,6 +38,10 @@ def build_findings(ctx: DemoContext, episode: Episode, spec: EpisodeSpec) -> lis
         findings.append(finding)
     db.session.add_all(findings)
     db.session.flush()
+    from app.parties.services import link_finding  # each finding's party record and inspection
+
+    for finding in findings:
+        link_finding(finding, episode, now=ctx.now)
     return findings
 
 
