@@ -97,15 +97,17 @@ def answered_inspections(limit: int = 50) -> list[Inspection]:
 
 
 def open_rows() -> list[dict]:
-    """The parties dataset: each party with a public inspection, its counts and finding ids (no address)."""
+    """The parties dataset: per party with a public inspection, its inspection dates, the party's answers and
+    finding ids. Like the findings dataset it carries no name, credit code or address (docs/open-data.md)."""
     from app.agencies.models import Domain
 
     codes = dict(db.session.execute(select(Domain.id, Domain.code)).all())
     inspections: dict[int, list[tuple]] = {}
-    for party_id, took_place, answered in db.session.execute(
-            select(Inspection.party_id, Inspection.took_place, Inspection.party_responded_at)
-            .join(Episode, Inspection.episode_id == Episode.id).where(Episode.state.in_(PUBLIC_EPISODE_STATES))):
-        inspections.setdefault(party_id, []).append((took_place, answered))
+    for party_id, at, took_place, answered in db.session.execute(
+            select(Inspection.party_id, Inspection.inspected_at, Inspection.took_place, Inspection.party_responded_at)
+            .join(Episode, Inspection.episode_id == Episode.id).where(Episode.state.in_(PUBLIC_EPISODE_STATES))
+            .order_by(Inspection.inspected_at)):
+        inspections.setdefault(party_id, []).append((at, took_place, answered))
     findings: dict[int, list[int]] = {}
     for party_id, finding_id in db.session.execute(
             select(Finding.party_id, Finding.id).join(Episode, Finding.episode_id == Episode.id)
@@ -115,12 +117,13 @@ def open_rows() -> list[dict]:
         select(Inspection.party_id, func.count(PartyStatement.id)).join(Inspection)
         .where(PartyStatement.state == "published").group_by(Inspection.party_id)).all())
     rows = []
-    for party in db.session.scalars(select(Party).where(Party.merged_into_id.is_(None),
-                                                        Party.id.in_(list(inspections))).order_by(Party.id)):
-        mine = inspections[party.id]
-        rows.append({"id": party.id, "name": party.name, "credit_code": party.credit_code,
-                     "domain": codes.get(party.domain_id), "inspections": len(mine),
-                     "confirmed_by_party": sum(1 for took, at in mine if at is not None and took),
-                     "disputed_by_party": sum(1 for took, at in mine if at is not None and not took),
-                     "published_statements": statements.get(party.id, 0), "finding_ids": findings.get(party.id, [])})
+    for party_id, domain_id in db.session.execute(
+            select(Party.id, Party.domain_id).where(Party.merged_into_id.is_(None), Party.id.in_(list(inspections)))
+            .order_by(Party.id)):
+        mine = inspections[party_id]
+        rows.append({"id": party_id, "domain": codes.get(domain_id), "inspections": len(mine),
+                     "inspected_at": [at for at, _, _ in mine],
+                     "confirmed_by_party": sum(1 for _, took, at in mine if at is not None and took),
+                     "disputed_by_party": sum(1 for _, took, at in mine if at is not None and not took),
+                     "published_statements": statements.get(party_id, 0), "finding_ids": findings.get(party_id, [])})
     return rows

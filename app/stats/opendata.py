@@ -18,7 +18,7 @@ CSV_COLUMNS = {
     "findings": ("id", "episode_number", "agency", "domain", "severity", "state", "found_at", "rectify_by",
                  "rectified_at", "closed_at", "party_id"),
     "follow_ups": ("id", "episode_number", "agency", "reinspected_on", "published_at", "revisions", "outcomes"),
-    "parties": ("id", "name", "credit_code", "domain", "inspections", "confirmed_by_party", "disputed_by_party",
+    "parties": ("id", "domain", "inspections", "inspected_at", "confirmed_by_party", "disputed_by_party",
                 "published_statements", "finding_ids"),
     "polls": ("poll_id", "poll_title", "poll_state", "opens_at", "closes_at", "decided_topic_id",
               "counts_visible", "topic_id", "topic_title", "online", "offline", "total"),
@@ -43,7 +43,8 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ";".join(f"{v['finding_id']}:{v['outcome']}" if isinstance(v, dict) else str(v) for v in value)
+        return ";".join(f"{v['finding_id']}:{v['outcome']}" if isinstance(v, dict)
+                        else v.isoformat() if isinstance(v, (datetime, date)) else str(v) for v in value)
     return str(value)
 
 
