@@ -28,7 +28,7 @@ def test_the_register_and_a_party_page_list_its_inspections_and_findings(app, us
     db.session.commit()
     client.get("/lang/en")
     listing = client.get("/parties?q=幸福").get_data(as_text=True)
-    assert "幸福餐馆" in listing and "2 inspections" in listing
+    assert "幸福餐馆" in listing and "Inspections: 2" in listing
     html = client.get(f"/parties/{f.party_id}").get_data(as_text=True)
     assert html.count("/episodes/") >= 2 and f"/findings/{f.id}" in html
     assert draft.title not in html
