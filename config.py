@@ -159,6 +159,7 @@ class TestConfig(Config):
     # Generous: a test that checks a limit sets its own.
     POLL_VOTE_RATE_USER = POLL_VOTE_RATE_IP = "10000/minute"
     POLL_PROPOSAL_RATE_USER = POLL_PROPOSAL_RATE_IP = "10000/minute"
+    PARTY_CODE_RATE_IP = COMPLAINT_RATE_USER = "10000/minute"  # tests that check the limits set their own
     LIVE_BACKGROUND_TASKS = False  # tests flush the live room's batches themselves
     PAGE_CACHE_SECONDS = 0  # a test sees what it just wrote; tests/test_pagecache.py turns it on
 

@@ -82,8 +82,8 @@ def init_api(app: Flask) -> None:
             return
         if g.get("api_actor") is not None:
             return
-        if request.path.startswith(PARTY_CODE_PREFIX):
-            return  # a party's answer is authenticated by its one-time code, not by a cookie
+        if request.path.startswith(PARTY_CODE_PREFIX) and not request.cookies:
+            return  # a party's app answers with its one-time code and no cookie: nothing to forge
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError as error:

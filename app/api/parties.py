@@ -251,7 +251,8 @@ def get_code(code: str):
 def answer_code(args: dict, code: str):
     """The party's answer (once per code): took place, conduct ratings, statements on findings.
 
-    Authenticated by the code itself, so no account, token or CSRF header is needed.
+    Authenticated by the code itself: no account or token is needed, and a caller without cookies (an app)
+    sends no CSRF header; a browser session sends X-CSRFToken as for every write.
     """
     _limit()
     statements: dict[int, str] = {}

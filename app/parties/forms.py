@@ -14,7 +14,8 @@ class PartyForm(FlaskForm):
     """Edit a party's record."""
 
     name = StringField(_l("Name"), render_kw={"maxlength": 120})
-    credit_code = StringField(_l("Unified social credit code"), render_kw={"maxlength": 18, "autocapitalize": "characters"},
+    credit_code = StringField(_l("Unified social credit code"),
+                              render_kw={"maxlength": 18, "autocapitalize": "characters"},
                               description=_l("18 characters; the last one is a check digit (GB 32100-2015)."))
     address = StringField(_l("Address"), render_kw={"maxlength": 200})
     domain_id = SelectField(_l("Domain"), coerce=int, validators=[Optional()])

@@ -55,9 +55,14 @@ def detail(party_id: int):
                            may_issue=lambda inspection: actor.is_authenticated and may_issue(actor, inspection))
 
 
-def _edit_page(party, form: PartyForm, merge: MergeForm, error: str | None = None, status: int = 200):
+def _domain_choices(form: PartyForm) -> PartyForm:
     form.domain_id.choices = [SelectChoice(0, "—")] + [SelectChoice(d.id, d.name(current_lang()))
                                                        for d in db.session.scalars(select(Domain).order_by(Domain.id))]
+    return form
+
+
+def _edit_page(party, form: PartyForm, merge: MergeForm, error: str | None = None, status: int = 200):
+    _domain_choices(form)
     return render_template("parties/edit.html", party=party, form=form, merge=merge, error=error), status
 
 
@@ -72,7 +77,7 @@ def edit(party_id: int):
     if request.method == "GET":
         form.domain_id.data = party.domain_id or 0
         return _edit_page(party, form, MergeForm())
-    _edit_page(party, form, MergeForm())  # choices before validation
+    _domain_choices(form)  # before validation
     if not form.validate_on_submit():
         return _edit_page(party, form, MergeForm(formdata=None), _("Please check the form."), 422)
     try:

@@ -15,8 +15,9 @@ def _alerts(user) -> list[Notification]:
     return db.session.query(Notification).filter_by(user_id=user.id, kind="party_repeated_inspection").all()
 
 
-def test_the_inspection_over_the_limit_warns_the_coordinator_once_across_agencies(app, users):
-    app.config.update(PARTY_ALERT_MAX_INSPECTIONS=2, PARTY_ALERT_WINDOW_DAYS=30)
+def test_the_inspection_over_the_limit_warns_the_coordinator_once_across_agencies(app, users, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_ALERT_MAX_INSPECTIONS", 2)
+    monkeypatch.setitem(app.config, "PARTY_ALERT_WINDOW_DAYS", 30)
     own, other = users["agency_staff"].agency, factories.agency()
     db.session.commit()
     for days, agency in ((20, own), (10, other)):
@@ -30,8 +31,9 @@ def test_the_inspection_over_the_limit_warns_the_coordinator_once_across_agencie
     assert alerts.is_alerted(f.party_id, NOW)
 
 
-def test_the_window_slides_with_the_clock(app, users):
-    app.config.update(PARTY_ALERT_MAX_INSPECTIONS=2, PARTY_ALERT_WINDOW_DAYS=30)
+def test_the_window_slides_with_the_clock(app, users, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_ALERT_MAX_INSPECTIONS", 2)
+    monkeypatch.setitem(app.config, "PARTY_ALERT_WINDOW_DAYS", 30)
     agency = users["agency_staff"].agency
     for days in (25, 15, 5):
         f = finding(users, episode_at(NOW - timedelta(days=days), [agency]), agency)
@@ -43,8 +45,9 @@ def test_the_window_slides_with_the_clock(app, users):
     assert alerts.alerted_parties(later) == (0, [])
 
 
-def test_inspections_spread_wider_than_the_window_never_warn(app, users):
-    app.config.update(PARTY_ALERT_MAX_INSPECTIONS=2, PARTY_ALERT_WINDOW_DAYS=30)
+def test_inspections_spread_wider_than_the_window_never_warn(app, users, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_ALERT_MAX_INSPECTIONS", 2)
+    monkeypatch.setitem(app.config, "PARTY_ALERT_WINDOW_DAYS", 30)
     agency = users["agency_staff"].agency
     for days in (100, 60, 20):
         finding(users, episode_at(NOW - timedelta(days=days), [agency]), agency)

@@ -16,8 +16,9 @@ def _bearer(user) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def test_register_and_record_with_the_alert(app, users, client):
-    app.config.update(PARTY_ALERT_MAX_INSPECTIONS=1, PARTY_ALERT_WINDOW_DAYS=30)
+def test_register_and_record_with_the_alert(app, users, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_ALERT_MAX_INSPECTIONS", 1)
+    monkeypatch.setitem(app.config, "PARTY_ALERT_WINDOW_DAYS", 30)
     agency = users["agency_staff"].agency
     for days in (9, 2):
         f = finding(users, episode_at(clock.now() - timedelta(days=days), [agency]), agency, now=clock.now())

@@ -90,7 +90,8 @@ def test_the_episode_shows_published_answers_only_and_the_flow_through_pages(app
     assert "推搡群众" not in client.get(f"/episodes/{live.id}").get_data(as_text=True)
     staff = login_as("agency_staff")
     assert "推搡群众" in staff.get("/complaints").get_data(as_text=True)
-    staff.post(f"/complaints/{c.id}/answer", data={"csrf_token": csrf_token(staff, "/complaints"), "body": "经核查属实"})
+    staff.post(f"/complaints/{c.id}/answer",
+               data={"csrf_token": csrf_token(staff, "/complaints"), "body": "经核查属实"})
     coordinator = login_as("coordinator")
     coordinator.get("/lang/en")
     dashboard = coordinator.get("/dashboard").get_data(as_text=True)
@@ -145,3 +146,16 @@ def test_the_complaints_api(app, users, live, client):
     [shown] = client.get(f"/api/v1/episodes/{live.id}/complaints").json["data"]
     assert (shown["body"], shown["answer_body"], shown["overdue"]) == ("辱骂商户", "已处理", False)
     assert "user_id" not in shown
+
+
+def test_complaints_per_user_are_rate_limited(app, users, live, monkeypatch):
+    monkeypatch.setitem(app.config, "COMPLAINT_RATE_USER", "2/hour")
+    viewer = actor_for(users["public"])
+    for n in range(2):
+        complaints.submit(viewer, live.id, now=NOW, agency_id=None, body=f"第{n}条")
+    from app.core.errors import RateLimited
+
+    with pytest.raises(RateLimited) as caught:
+        complaints.submit(viewer, live.id, now=NOW, agency_id=None, body="第三条")
+    assert caught.value.code == "complaint_rate_limited"
+    complaints.submit(actor_for(users["observer"]), live.id, now=NOW, agency_id=None, body="另一位网友")

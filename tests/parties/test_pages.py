@@ -45,8 +45,9 @@ def test_a_party_without_a_public_inspection_is_not_found(app, users, client):
     assert client.get("/parties/999").status_code == 404
 
 
-def test_repeated_inspections_show_on_the_party_page_and_the_dashboard(app, users, client, login_as):
-    app.config.update(PARTY_ALERT_MAX_INSPECTIONS=2, PARTY_ALERT_WINDOW_DAYS=30)
+def test_repeated_inspections_show_on_the_party_page_and_the_dashboard(app, users, client, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_ALERT_MAX_INSPECTIONS", 2)
+    monkeypatch.setitem(app.config, "PARTY_ALERT_WINDOW_DAYS", 30)
     f, _ = _world(users, days=(20, 10, 1))
     client.get("/lang/en")
     html = client.get(f"/parties/{f.party_id}").get_data(as_text=True)
@@ -91,16 +92,17 @@ def test_the_party_answers_with_its_code_once_and_the_statement_is_published_aft
     queue = coordinator.get("/parties/statements").get_data(as_text=True)
     assert "我们已经整改" in queue
     statement = db.session.query(PartyStatement).one()
+    token = csrf_token(coordinator, "/parties/statements")
     reviewed = coordinator.post(f"/parties/statements/{statement.id}/review",
-                                data={"csrf_token": csrf_token(coordinator, "/parties/statements"), "decision": "publish"})
+                                data={"csrf_token": token, "decision": "publish"})
     assert reviewed.status_code == 302 and db.session.get(PartyStatement, statement.id).state == "published"
     finding_page = party.get(f"/findings/{f.id}").get_data(as_text=True)
     assert "我们已经整改" in finding_page and "The party's statement" in finding_page
     assert "Confirmed by the party" in party.get(f"/parties/{f.party_id}").get_data(as_text=True)
 
 
-def test_bad_and_expired_codes_get_clear_pages_and_guessing_is_rate_limited(app, users, client):
-    app.config["PARTY_CODE_RATE_IP"] = "3/hour"
+def test_bad_and_expired_codes_get_clear_pages_and_guessing_is_rate_limited(app, users, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PARTY_CODE_RATE_IP", "3/hour")
     _world(users)
     inspection = db.session.query(Inspection).one()
     _, plain = codes.issue(actor_for(users["coordinator"]), inspection.id,
