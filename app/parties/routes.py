@@ -1,7 +1,7 @@
 """Party pages: the public register and record, the coordinator's editing, merging and reviews."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -14,10 +14,10 @@ from app.core.db import unit_of_work
 from app.core.errors import DomainError
 from app.core.i18n import current_lang
 from app.extensions import db
-from app.parties import queries, services
+from app.parties import queries, routes_code, routes_complaints, services  # noqa: F401 (more views on bp)
+from app.parties.blueprint import bp
 from app.parties.forms import ButtonForm, MergeForm, PartyForm, ReviewForm
 
-bp = Blueprint("parties", __name__)
 PER_PAGE = 30
 
 
@@ -147,6 +147,3 @@ def review(statement_id: int):
         return redirect(url_for("parties.statements"))
     flash(_("Published beside the finding.") if form.decision.data == "publish" else _("Not published."), "success")
     return redirect(url_for("parties.statements"))
-
-
-from app.parties import routes_code, routes_complaints  # noqa: E402,F401  (these pages share the blueprint)

@@ -15,7 +15,7 @@ from app.core.errors import DomainError, RateLimited
 from app.extensions import db
 from app.parties import codes
 from app.parties.forms import AnswerForm, ButtonForm
-from app.parties.routes import bp
+from app.parties.blueprint import bp
 
 
 def _limit() -> None:

@@ -16,7 +16,7 @@ from app.episodes.models import Episode
 from app.extensions import db
 from app.parties import complaints
 from app.parties.forms import ButtonForm, ComplaintAnswerForm, ComplaintDecisionForm, ComplaintForm
-from app.parties.routes import bp
+from app.parties.blueprint import bp
 
 
 @bp.app_context_processor

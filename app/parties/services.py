@@ -15,6 +15,7 @@ from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from app.episodes.models import Episode
 from app.extensions import db
+from app.findings import services as findings_services
 from app.findings.models import Finding
 from app.notifications.services import audit
 from app.parties import alerts
@@ -77,6 +78,10 @@ def link_finding(finding: Finding, episode: Episode, *, now: datetime) -> Party:
     finding.party_id = party.id
     inspection_for(party, episode, now=now)
     return party
+
+
+if link_finding not in findings_services.RECORD_HOOKS:  # every recorded finding gets its party (once per process)
+    findings_services.RECORD_HOOKS.append(link_finding)
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str:
