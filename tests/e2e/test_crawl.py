@@ -24,7 +24,7 @@ NOT_PAGES = re.compile(r"\.(ics|pdf|atom|csv|json|png|jpe?g|webp|svg|m3u8|mp4)$|
 #: Each logged-in role and pages of its own that its crawl (from the home page) must reach; it opens
 #: at most PER_SHAPE pages of one shape (/episodes/<id>, /polls/<id>…), visitors open every page.
 ROLES = {
-    "sfj": ("/dashboard", "/episodes/manage", "/episodes/#/console", "/live/legal-bases", "/live/words",
+    "sfj": ("/dashboard", "/episodes/manage", "/episodes/#/console", "/library/manage", "/live/words",
             "/follow-up/manage", "/observers"),
     "scjg": ("/follow-up/manage",),
     "observer": ("/me/observer",),
