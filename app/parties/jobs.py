@@ -6,7 +6,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.extensions import db
+from app.findings.services import agency_staff_ids, coordinator_ids
 from app.notifications.services import notify
+from app.observers.services import zh
 from app.parties.complaints import overdue_clause
 from app.parties.models import ConductComplaint
 from app.scheduler import sweep
@@ -15,9 +17,6 @@ from app.scheduler import sweep
 @sweep("conduct_complaints_overdue", 600)
 def overdue_complaints(now: datetime) -> int:
     """Tell the agency and the coordinator once when a complaint's answer is overdue (safe to rerun)."""
-    from app.findings.services import agency_staff_ids, coordinator_ids
-    from app.observers.services import zh
-
     due = db.session.scalars(select(ConductComplaint).where(
         overdue_clause(now), ConductComplaint.overdue_notified_at.is_(None)).order_by(ConductComplaint.id)).all()
     for complaint in due:
