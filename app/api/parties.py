@@ -272,12 +272,7 @@ def answer_code(args: dict, code: str):
 def list_statements(args: dict):
     """Parties' statements by state (the coordinator)."""
     services.require_coordinator(current_actor())
-    from sqlalchemy import select
-
-    from app.parties.models import PartyStatement
-
-    query = select(PartyStatement).where(PartyStatement.state == args["state"]).order_by(PartyStatement.id)
-    items, meta = paginate(query, args["page"], args["per_page"])
+    items, meta = paginate(queries.statements_in_state(args["state"]), args["page"], args["per_page"])
     return ok(items, meta)
 
 

@@ -82,6 +82,11 @@ def published_statements(finding_ids: list[int]) -> dict[int, list[PartyStatemen
     return out
 
 
+def statements_in_state(state: str) -> Select:
+    """Statements in one state (pending, published, rejected), in the order they came."""
+    return select(PartyStatement).where(PartyStatement.state == state).order_by(PartyStatement.id)
+
+
 def pending_statements() -> Select:
     """Statements waiting for the coordinator's review, oldest first."""
     return (select(PartyStatement).where(PartyStatement.state == "pending")

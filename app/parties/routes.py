@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app.agencies.models import Domain
+from app.agencies.queries import all_domains
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
@@ -57,7 +56,7 @@ def detail(party_id: int):
 
 def _domain_choices(form: PartyForm) -> PartyForm:
     form.domain_id.choices = [SelectChoice(0, "—")] + [SelectChoice(d.id, d.name(current_lang()))
-                                                       for d in db.session.scalars(select(Domain).order_by(Domain.id))]
+                                                       for d in all_domains()]
     return form
 
 
