@@ -11,9 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, func, select, text
 
 from app.agencies.models import Domain
 from app.core.auth import Actor, require_login
@@ -226,14 +224,17 @@ _VOTE_TARGET = (select(Poll.id, Poll.state, Poll.opens_at, Poll.closes_at, Poll.
                 .where(Poll.id == bindparam("poll_id")))
 _MY_VOTES = select(Vote.topic_id, Vote.slot).where(Vote.poll_id == bindparam("poll_id"),
                                                    Vote.user_id == bindparam("user_id"))
-_INSERT_VOTE = {dialect: insert(Vote.__table__).on_conflict_do_nothing().returning(Vote.__table__.c.id)
-                for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+# As text: SQLAlchemy's ON CONFLICT constructs have no cache key, so each execution compiled the
+# INSERT again. The same SQL runs on SQLite (3.35+) and PostgreSQL.
+_INSERT_VOTE = text(
+    "INSERT INTO votes (poll_id, topic_id, user_id, slot, created_at) "
+    "VALUES (:poll_id, :topic_id, :user_id, :slot, :created_at) ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=Vote.__table__.c.created_at.type))
 
 
 def _insert_vote(values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it did not go in."""
-    statement = _INSERT_VOTE[db.session.get_bind().dialect.name]
-    return db.session.execute(statement, values).scalar()
+    return db.session.execute(_INSERT_VOTE, values).scalar()
 
 
 def _vote_target(poll_id: int, topic_id: Any):

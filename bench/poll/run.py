@@ -104,6 +104,12 @@ def _helper(mode: str, env: dict, *args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait(url: str, timeout: float = 60) -> None:
     import requests
 
@@ -180,10 +186,11 @@ def run(n_users: int, inflight: int = 0) -> dict:
         threads = [threading.Thread(target=user, args=(i, t)) for i, t in enumerate(data["tokens"])]
         for t in threads:
             t.start()
-        started = time.perf_counter()
+        started, server_cpu = time.perf_counter(), _cpu_seconds(server.pid)
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        server_cpu = _cpu_seconds(server.pid) - server_cpu
     finally:
         server.terminate()
         server.wait(30)
@@ -194,6 +201,9 @@ def run(n_users: int, inflight: int = 0) -> dict:
     q = statistics.quantiles(latencies, n=100)
     return {"engine": engine, "users": n_users, "inflight": inflight or "unlimited", "requests": sum(statuses.values()), "seconds": round(elapsed, 2),
             "requests_per_s": round(sum(statuses.values()) / elapsed, 1), "votes_per_s": round(acked / elapsed, 1),
+            # of one core; under 100 means the server waited (for clients, the database or the gate)
+            "server_cpu_percent": round(server_cpu / elapsed * 100),
+            "server_cpu_ms_per_request": round(server_cpu * 1000 / sum(statuses.values()), 2),
             "p50_ms": round(q[49] * 1000), "p95_ms": round(q[94] * 1000), "p99_ms": round(q[98] * 1000),
             "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)}, "acknowledged": acked,
             "server_errors": sum(v for k, v in statuses.items() if isinstance(k, int) and k >= 500 and k != 503),
