@@ -15,6 +15,7 @@ from app.accounts.models import ApiToken, LoginAttempt, User, UserSession
 from app.agencies.models import Agency
 from app.core.auth import ROLES, Actor, require_login
 from app.core.errors import Conflict, NotAllowed, RateLimited, ValidationFailed
+from app.core.db import run_core
 from app.extensions import db
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -166,7 +167,7 @@ _TOKEN_ACTOR = (select(ApiToken.id, ApiToken.last_used_at, User.id.label("user_i
 
 def actor_for_token(secret: str, *, now: datetime) -> tuple[Actor | None, bool]:
     """The actor of the active user owning this token (or None), and whether its last-use time was written."""
-    row = db.session.execute(_TOKEN_ACTOR, {"token_hash": _token_hash(secret)}).one_or_none()
+    row = run_core(_TOKEN_ACTOR, {"token_hash": _token_hash(secret)}).one_or_none()
     if row is None or row.banned_at is not None:
         return None, False
     actor = Actor(user_id=row.user_id, role=row.role, agency_id=row.agency_id, display_name=row.display_name)

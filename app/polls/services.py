@@ -18,6 +18,7 @@ from app.core.auth import Actor, require_login
 from app.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from app.core.places import PLACE_KINDS
 from app.core.realtime import after_commit
+from app.core.db import run_core
 from app.extensions import db
 from app.notifications.services import audit
 from app.polls.live import mark_dirty
@@ -234,7 +235,7 @@ _INSERT_VOTE = text(
 
 def _insert_vote(values: dict) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING; the new row's id, or None when it did not go in."""
-    return db.session.execute(_INSERT_VOTE, values).scalar()
+    return run_core(_INSERT_VOTE, values).scalar()
 
 
 def _vote_target(poll_id: int, topic_id: Any):
@@ -244,7 +245,7 @@ def _vote_target(poll_id: int, topic_id: Any):
     is no such poll.
     """
     topic_id = topic_id if isinstance(topic_id, int) and not isinstance(topic_id, bool) else -1
-    return db.session.execute(_VOTE_TARGET, {"poll_id": poll_id, "topic_id": topic_id}).one_or_none()
+    return run_core(_VOTE_TARGET, {"poll_id": poll_id, "topic_id": topic_id}).one_or_none()
 
 
 def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
@@ -267,7 +268,7 @@ def vote(actor: Actor, poll_id: int, topic_id: int, *, now: datetime) -> Vote:
     if target.topic_state != "approved":
         raise Conflict(_l("This topic is not open for voting."), code="topic_not_votable")
     for _attempt in range(target.votes_per_person + 2):
-        rows = db.session.execute(_MY_VOTES, {"poll_id": target.id, "user_id": actor.user_id}).all()
+        rows = run_core(_MY_VOTES, {"poll_id": target.id, "user_id": actor.user_id}).all()
         if any(t == target.topic_id for t, _ in rows):
             raise Conflict(_l("You have already voted for this topic."), code="already_voted")
         taken = {slot for _, slot in rows}
