@@ -119,6 +119,7 @@ class StalledViewer:
 
         import websocket
 
+        self.items: list[dict] = []  # before the join: a batch may arrive while its ack is awaited
         self.ws = websocket.create_connection(
             f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10,
             sockopt=((socketlib.SOL_SOCKET, socketlib.SO_RCVBUF, 4096),))
@@ -127,7 +128,6 @@ class StalledViewer:
         assert self._next(lambda m: m.startswith("40/live,"))
         self.ws.send('42/live,1["join",{"episode_id":%d}]' % episode_id)
         assert '"ok":true' in self._next(lambda m: m.startswith("43/live,1"))
-        self.items: list[dict] = []
 
     def _next(self, wanted) -> str:
         while True:
