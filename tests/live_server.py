@@ -158,6 +158,10 @@ def _server_env(instance_dir: Path, port: int, database_url: str | None) -> dict
         "PORT": str(port),
         "FLASK_APP": "wsgi:app",
         "PYTHONUNBUFFERED": "1",
+        # Journeys reload a page right after another user changed it; anonymous visitors may see a
+        # public page up to PAGE_CACHE_SECONDS old (by design), so the journeys run without it.
+        # The cache itself is tested in tests/test_pagecache.py.
+        "PAGE_CACHE_SECONDS": "0",
     })
     if database_url:
         env["DATABASE_URL"] = database_url
