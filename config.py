@@ -115,6 +115,8 @@ class Config:
     LIVE_COUNTS_INTERVAL = float(os.environ.get("LIVE_COUNTS_INTERVAL", "1.0"))
     #: The server process's garbage collector (app/core/gctune.py): "" keeps Python's defaults.
     GC_THRESHOLDS = os.environ.get("GC_THRESHOLDS", "700,50,1000")
+    #: Benchmarks only: write round-trip and event-loop delay figures here at exit (app/core/probe.py).
+    PROBE_FILE = os.environ.get("PROBE_FILE") or None
     #: Build each batch's websocket frame once and write it to every viewer directly (gevent-websocket
     #: servers; app/core/wire.py) instead of through engineio's per-connection writer. Off: compare.
     LIVE_DIRECT_FRAMES = os.environ.get("LIVE_DIRECT_FRAMES", "1") != "0"

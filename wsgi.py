@@ -15,9 +15,10 @@ from app.extensions import socketio  # noqa: E402
 app = create_app()
 
 if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
-    from app.core import gctune
+    from app.core import gctune, probe
 
     gctune.tune(app.config["GC_THRESHOLDS"])  # no full-collection pauses among thousands of viewers
+    probe.install(app, socketio)  # benchmarks only (PROBE_FILE): round trips and hub delay
 
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")

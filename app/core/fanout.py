@@ -36,6 +36,8 @@ class Batcher:
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
         self._lock = threading.Lock()
         self._started = False
+        #: Called before each flush (the live room releases items a missing seq held back).
+        self.before_flush: Callable[[], None] | None = None
 
     def add(self, room: str, item: Any) -> None:
         """Queue an item for the room's next batch."""
@@ -77,6 +79,8 @@ class Batcher:
 
     def flush(self, socketio) -> int:
         """Emit each pending batch once; returns the number of events sent."""
+        if self.before_flush is not None:
+            self.before_flush()
         batches = self.drain()
         for room, batch in batches.items():
             if self.send is not None:

@@ -26,6 +26,7 @@ def start_background(app: Flask, socketio) -> None:
     _started.set()
     batcher.interval = float(app.config.get("LIVE_FLUSH_INTERVAL", 0.5))
     batcher.latest_every = float(app.config.get("LIVE_COUNTS_INTERVAL", 1.0))
+    batcher.before_flush = relay.release_held
     if relay.enabled(app):
         batcher.emit_options = {"ignore_queue": True}  # every process sends to its own viewers
         socketio.start_background_task(relay.listen, app, socketio)

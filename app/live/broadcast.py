@@ -15,6 +15,7 @@ from app.core.realtime import after_commit
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.live import relay
 from app.live.batch import EVENT, batcher, in_seq_order
+from app.live.ordering import order
 from app.observers.queries import observer_kind_of
 
 __all__ = ["EVENT", "NAMESPACE", "batcher", "episode_room", "in_seq_order"]  # re-exported for callers and tests
@@ -42,15 +43,15 @@ def put_if_changed(episode_id: int, key: str, value: Any) -> None:
     put_latest(episode_id, key, value)
 
 
-def comment_item(comment) -> dict:
-    """A comment or question as viewers see it."""
+def comment_item(comment, observer_kind: str | None = None) -> dict:
+    """A comment or question as viewers see it (observer_kind: when the caller already knows it)."""
     user = comment.user
     return {
         "type": "comment", "id": comment.id, "seq": comment.seq, "kind": comment.kind,
         "body": comment.body, "author": user.display_name if user else "",
         "author_role": user.role if user else "public",
         # deputy/cppcc/expert/citizen/supervisor or None; loaded with history, looked up otherwise
-        "observer_kind": comment.observer_kind or observer_kind_of(user),
+        "observer_kind": observer_kind or comment.observer_kind or observer_kind_of(user),
         "offset": comment.offset_seconds, "upvotes": comment.upvotes,
         "answer": comment.answer_body, "answered": comment.answer_body is not None,
         "at": comment.created_at.isoformat() if comment.created_at else None,
@@ -74,5 +75,6 @@ def note_item(note) -> dict:
 def reset() -> None:
     """Forget pending batches and the counts last sent (tests)."""
     batcher.reset()
+    order.reset()
     with _counts_lock:
         _last_counts.clear()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import selectinload, with_expression
 
 from app.accounts.models import User
@@ -17,6 +19,7 @@ from app.episodes.models import Episode
 from app.core import ratelimit
 from app.extensions import db
 from app.live import broadcast
+from app.live.ordering import SKIP
 from app.live.access import is_host, live_episode, may_answer, require_host, visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment, EpisodeMute, LiveNote, QuestionUpvote
 from app.live.words import find_word
@@ -26,18 +29,45 @@ from app.observers.models import Observer
 HISTORY_SIZE = 50
 RESUME_CAP = 200
 #: The comment path's statements, built once: at 100 comments/s building them cost as much as running them.
-_EPISODES = Episode.__table__
-#: Takes the next seq of a live episode and returns what the comment path needs of it: one statement
-#: is both the "is it live?" check and the seq (no row comes back when the episode is not live).
+_EPISODES, _COMMENTS, _USERS = Episode.__table__, Comment.__table__, User.__table__
+#: Everything posting needs to know before writing, in one read that locks nothing: the author
+#: (ban, mute, name, role, observer kind) and the episode (state, start, slow mode, host). The
+#: episode is outer-joined: no row means no such user, a NULL state no such episode.
+_AUTHOR_AND_ROOM = (
+    select(_USERS.c.display_name, _USERS.c.role, _USERS.c.banned_at,
+           select(EpisodeMute.user_id).where(EpisodeMute.episode_id == bindparam("episode_id"),
+                                             EpisodeMute.user_id == _USERS.c.id).exists().label("muted"),
+           select(Observer.kind).where(Observer.user_id == _USERS.c.id).scalar_subquery().label("observer_kind"),
+           _EPISODES.c.state, _EPISODES.c.live_at, _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id)
+    .select_from(_USERS.outerjoin(_EPISODES, _EPISODES.c.id == bindparam("episode_id")))
+    .where(_USERS.c.id == bindparam("user_id")))
+#: Takes the episode's next seq, if it is still live (no row otherwise).
 _NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
-             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1)
-             .returning(_EPISODES.c.id, _EPISODES.c.last_comment_seq, _EPISODES.c.live_at,
-                        _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id))
+             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
 _ANY_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
                  .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
-_AUTHOR_AND_MUTE = select(User, select(EpisodeMute.user_id).where(
-    EpisodeMute.episode_id == bindparam("episode_id"), EpisodeMute.user_id == User.id).exists()
-).where(User.id == bindparam("user_id"))
+_FIELDS = ("user_id", "kind", "body", "state", "created_at", "offset_seconds", "upvotes")
+_INSERT = insert(_COMMENTS).returning(_COMMENTS.c.id)
+
+
+def _seq_and_insert_statement():
+    """PostgreSQL: `WITH s AS (UPDATE episodes … RETURNING) INSERT INTO comments SELECT … FROM s`.
+
+    Run in autocommit, the episode row is locked only while PostgreSQL runs this one statement and
+    commits it: never across a round trip, so never while a greenlet waits for the gevent hub.
+    """
+    seq = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
+           .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1)
+           .returning(_EPISODES.c.id, _EPISODES.c.last_comment_seq).cte("next_seq"))
+    # Prefixed names: an UPDATE would take a parameter named like one of its table's columns
+    # (state, created_at) as a value to SET.
+    values = [bindparam(f"c_{name}", type_=_COMMENTS.c[name].type) for name in _FIELDS]
+    return (insert(_COMMENTS).from_select(["episode_id", "seq", *_FIELDS],
+                                          select(seq.c.id, seq.c.last_comment_seq, *values))
+            .returning(_COMMENTS.c.id, _COMMENTS.c.seq))
+
+
+_SEQ_AND_INSERT = _seq_and_insert_statement()
 #: Unicode categories refused in a comment: controls, format/private/unassigned code points, surrogates.
 _REFUSED = {"Cc", "Co", "Cn", "Cs"}
 
@@ -68,62 +98,93 @@ def _rate_limit(user_id: int, ip: str | None) -> None:
 
 
 class LiveRoom(NamedTuple):
-    """What posting a comment needs of its live episode (from the seq UPDATE's RETURNING)."""
+    """What posting a comment needs of its live episode."""
 
     id: int
-    seq: int
     live_at: datetime | None
     slow_mode_seconds: int
     host_user_id: int | None
 
 
-def _check_author(actor: Actor, episode_id: int) -> User:
-    """The commenting user, unless banned or muted in the episode."""
-    # One round trip for the ban and the mute: this runs for every comment of a busy room.
-    # The User entity (not just banned_at) becomes the comment's author: no second query.
-    row = db.session.execute(_AUTHOR_AND_MUTE, {"episode_id": episode_id, "user_id": actor.user_id}).first()
-    if row is None or row[0].banned_at is not None:
+def _author_and_room(conn, actor: Actor, episode_id: int) -> tuple[User, str | None, LiveRoom]:
+    """The commenting user (a detached copy) and their observer kind, unless banned or muted; the live episode."""
+    row = conn.execute(_AUTHOR_AND_ROOM, {"episode_id": episode_id, "user_id": actor.user_id}).first()
+    if row is None or row.banned_at is not None:
         raise NotAllowed(_l("Your account is banned from commenting."), code="user_banned")
-    if row[1]:
+    if row.muted:
         raise NotAllowed(_l("You have been muted in this live room."), code="user_muted")
-    return row[0]
+    if row.state != "live":
+        live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live
+    # Not loaded into the session: the comment path must not begin a transaction there.
+    author = User(id=actor.user_id, display_name=row.display_name, role=row.role)
+    return author, row.observer_kind, LiveRoom(episode_id, row.live_at, row.slow_mode_seconds, row.host_user_id)
 
 
-def _check_slow_mode(actor: Actor, episode: LiveRoom, now: datetime) -> None:
+def _check_slow_mode(conn, actor: Actor, episode: LiveRoom, now: datetime) -> None:
     """Refuse a second comment inside the episode's slow-mode window (hosts are exempt)."""
     if episode.slow_mode_seconds and not is_host(actor, episode):
-        last = db.session.scalar(select(func.max(Comment.created_at)).where(
-            Comment.episode_id == episode.id, Comment.user_id == actor.user_id))
+        last = conn.execute(select(func.max(Comment.created_at)).where(
+            Comment.episode_id == episode.id, Comment.user_id == actor.user_id)).scalar()
         if last is not None and (now - last).total_seconds() < episode.slow_mode_seconds:
             raise RateLimited(_l("Slow mode is on: one comment every %(n)s seconds.", n=episode.slow_mode_seconds),
                               code="slow_mode", details={"seconds": episode.slow_mode_seconds})
 
 
+@contextmanager
+def _comment_connection() -> Iterator[Connection]:
+    """Where a comment is written: PostgreSQL, a pooled connection in autocommit; SQLite, the session's.
+
+    On PostgreSQL the seq and the insert are one statement (_SEQ_AND_INSERT), committed as it
+    runs, so no transaction spans the author read, the rate limit and the write. SQLite has one
+    writer at a time anyway and never yields to other greenlets inside a call: the session's
+    transaction (UPDATE for the seq, INSERT, COMMIT) holds nothing across a wait.
+    """
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+    else:
+        yield db.session.connection()
+
+
+def _store(conn, episode_id: int, fields: dict) -> tuple[int, int] | None:
+    """Take the episode's next seq and insert the comment: (id, seq), or None if it is no longer live."""
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(_SEQ_AND_INSERT, {"episode_id": episode_id,
+                                             **{f"c_{name}": value for name, value in fields.items()}}).first()
+        return (row.id, row.seq) if row else None
+    seq = conn.execute(_NEXT_SEQ, {"episode_id": episode_id}).scalar()
+    if seq is None:
+        return None
+    return conn.execute(_INSERT, {"episode_id": episode_id, "seq": seq, **fields}).scalar_one(), seq
+
+
 def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = "comment",
                  now: datetime, ip: str | None = None) -> Comment:
-    """Post a comment or question to a live episode; held for review when the word filter hits."""
+    """Post a comment or question to a live episode; held for review when the word filter hits.
+
+    Returns the comment as stored (not attached to the session). Viewers get it, or a `skip` of
+    its seq when it is held, after the unit of work commits (app/live/ordering.py).
+    """
     require_login(actor)
     text = clean_body(body)
     if kind not in COMMENT_KINDS:
         raise ValidationFailed(_l("Unknown kind of comment."), code="comment_kind_invalid")
-    # Checks that need no episode row come first: the seq UPDATE below locks the episode row
-    # until the commit, and every comment of the episode (on every process) queues on that lock.
-    author = _check_author(actor, episode_id)
-    _rate_limit(actor.user_id, ip)
-    row = db.session.execute(_NEXT_SEQ, {"episode_id": episode_id}).first()
-    if row is None:
-        live_episode(actor, episode_id)  # raises the fitting refusal: not found, or not live
-    episode = LiveRoom(*row)
-    _check_slow_mode(actor, episode, now)  # a refusal rolls the seq back with the rest
-    seq = episode.seq
-    held = find_word(text) is not None
-    comment = Comment(episode_id=episode.id, seq=seq, user=author, kind=kind, body=text,
-                      state="held" if held else "published", created_at=now,
-                      offset_seconds=_offset(episode, now))
-    db.session.add(comment)
-    db.session.flush()
-    if not held:
-        broadcast.queue_item(episode.id, broadcast.comment_item(comment))
+    with _comment_connection() as conn:
+        author, observer_kind, episode = _author_and_room(conn, actor, episode_id)
+        _rate_limit(actor.user_id, ip)
+        _check_slow_mode(conn, actor, episode, now)
+        held = find_word(text) is not None
+        fields = {"user_id": actor.user_id, "kind": kind, "body": text, "state": "held" if held else "published",
+                  "created_at": now, "offset_seconds": _offset(episode, now), "upvotes": 0}
+        stored = _store(conn, episode.id, fields)
+    if stored is None:  # the episode ended between the read and the write
+        live_episode(actor, episode_id)  # raises: the episode is no longer live
+        raise Conflict(_l("Comments are open only while the episode is live."), code="episode_not_live")
+    comment = Comment(id=stored[0], episode_id=episode.id, seq=stored[1], user=author, **fields)
+    if held:
+        broadcast.queue_item(episode.id, {"type": SKIP, "seq": comment.seq})
+    else:
+        broadcast.queue_item(episode.id, broadcast.comment_item(comment, observer_kind=observer_kind))
     return comment
 
 

@@ -1,6 +1,6 @@
 """Live items across server processes: every process batches for its own viewers only.
 
-With one process, an item goes straight into the batcher. With a message queue
+With one process, an item goes straight into the batcher (through the seq hold-back of ordering.py). With a message queue
 (SOCKETIO_MESSAGE_QUEUE, several processes), the process that accepted a comment
 publishes the item on a Redis channel; every process, itself included, adds it to its own
 batcher and sends each room one batch per interval to its own connections (`ignore_queue`).
@@ -19,6 +19,7 @@ from flask import Flask
 
 from app.core import redisclient
 from app.live.batch import batcher
+from app.live.ordering import order
 
 log = logging.getLogger(__name__)
 CHANNEL = "zhibo:live:items"
@@ -36,9 +37,27 @@ def _redis(app: Flask):
 def publish(app: Flask, room: str, item: dict) -> None:
     """Deliver an item to every process's batcher for the room (this one's directly without a queue)."""
     if not enabled(app):
-        batcher.add(room, item)
+        deliver(room, item)
         return
     _redis(app).publish(CHANNEL, json.dumps([room, item], ensure_ascii=False, separators=(",", ":")))
+
+
+def deliver(room: str, item: dict) -> None:
+    """Hand an item to this process's batcher once the seqs below it are in (app/live/ordering.py)."""
+    for ready in order.offer(room, item):
+        batcher.add(room, ready)
+
+
+def release_held() -> None:
+    """Before each flush: let rooms held by a seq that never came move on."""
+    for room, items in order.due().items():
+        for item in items:
+            batcher.add(room, item)
+
+
+def watch(room: str, last_seq: int) -> None:
+    """A viewer of this process joined the room: its next comment is last_seq + 1."""
+    order.start(room, last_seq)
 
 
 def listen(app: Flask, socketio) -> None:
@@ -49,7 +68,7 @@ def listen(app: Flask, socketio) -> None:
             pubsub.subscribe(CHANNEL)
             for message in pubsub.listen():
                 room, item = json.loads(message["data"])
-                batcher.add(room, item)
+                deliver(room, item)
         except Exception:  # Redis restarted or the network blinked: subscribe again
             log.exception("live relay lost its subscription; retrying in 1 s")
             socketio.sleep(1.0)

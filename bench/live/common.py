@@ -50,6 +50,12 @@ def pinned(cpu: str | None, argv: list[str]) -> list[str]:
     return ["taskset", "-c", cpu, *argv] if cpu else argv
 
 
+def signal_all(pids: list[int], signum: int) -> None:
+    """Send a signal to every server process."""
+    for pid in pids:
+        os.kill(pid, signum)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -98,12 +99,16 @@ def main() -> None:
     parser.add_argument("--json", help="also write the report here")
     parser.add_argument("--py-spy", metavar="PATH", help="profile the server during the load phase "
                         "(py-spy raw/collapsed stacks; `pip install py-spy` first)")
+    parser.add_argument("--probe", action="store_true", help="measure the server's round trips and hub delay "
+                        "during the load phase (app/core/probe.py)")
     args = parser.parse_args()
 
     common.raise_nofile()
     server_cpu, client_cpu = common.cores()
     server = common.Server(args.database_url, args.redis_url, args.message_queue,
                            dict(kv.split("=", 1) for kv in args.server_env))
+    if args.probe:
+        server.extra_env["PROBE_FILE"] = f"{server.instance}/probe-{{pid}}.json"
     # Further processes share the first one's instance dir: the same database and SECRET_KEY.
     servers = [server] + [common.Server(args.database_url, args.redis_url, args.message_queue, server.extra_env,
                                         instance=server.instance) for _ in range(args.processes - 1)]
@@ -148,6 +153,8 @@ def main() -> None:
             p.stdin.flush()
         time.sleep(max(0.0, go - time.time()))
         spy = common.py_spy(pids[0], args.py_spy, args.seconds) if args.py_spy else None
+        if args.probe:
+            common.signal_all(pids, signal.SIGUSR2)  # forget the joins: measure the load phase
         s0, per_second = common.sample_all(pids), []
         prev = s0
         while time.time() < go + args.seconds:
@@ -159,6 +166,11 @@ def main() -> None:
         report["server_cpu_wait_pct"] = common.wait_percent(s0, prev)
         report["server_cpu_pct_max_1s"] = max(per_second) if per_second else None
         report["server_rss_mb_end"] = round(prev.rss_mb, 1)
+        if args.probe:
+            common.signal_all(pids, signal.SIGUSR1)
+            time.sleep(1.0)
+            report["probe"] = {str(pid): json.loads(Path(f"{server.instance}/probe-{pid}.json").read_text())
+                               for pid in pids}
         if spy:
             spy.wait(60)
         for p in procs:
