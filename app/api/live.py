@@ -9,7 +9,7 @@ from app.api.envelope import envelope, errors_doc, ok, paginate
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.live import comments, likes, notes, presence
+from app.live import comments, likes, notes, presence, seqs
 from app.live.access import visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment
 
@@ -176,4 +176,4 @@ def live_counts(episode_id: int):
     running = likes.counter().total(episode.id)
     return ok({"state": episode.state, "likes": running if running is not None else episode.like_count,
                "viewers": presence.current(episode.id), "peak_viewers": episode.peak_viewers,
-               "views": episode.view_count, "last_seq": episode.last_comment_seq, "comments": comments.published_count(episode.id)})
+               "views": episode.view_count, "last_seq": seqs.last(episode.id), "comments": comments.published_count(episode.id)})

@@ -59,7 +59,8 @@ class Episode(CreatedAt, db.Model):
     #: Minimum seconds between two comments of one user (0 = off), set live.
     slow_mode_seconds: Mapped[int] = mapped_column(default=0)
     observer_capacity: Mapped[int] = mapped_column(default=10)
-    #: Last comment sequence handed out in this episode (comments are numbered 1, 2, …).
+    #: Comment seqs handed out before comment_counters existed; new seqs come from there
+    #: (app/live/seqs.py), which starts above this and above the highest stored seq.
     last_comment_seq: Mapped[int] = mapped_column(default=0)
     #: Totals flushed from the in-memory/Redis counters in batches.
     like_count: Mapped[int] = mapped_column(default=0)

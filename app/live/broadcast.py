@@ -15,7 +15,7 @@ from app.core.realtime import after_commit
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.live import relay
 from app.live.batch import EVENT, batcher, in_seq_order
-from app.live.ordering import order
+from app.live.ordering import SKIP, order
 from app.observers.queries import observer_kind_of
 
 __all__ = ["EVENT", "NAMESPACE", "batcher", "episode_room", "in_seq_order"]  # re-exported for callers and tests
@@ -27,6 +27,11 @@ def queue_item(episode_id: int, item: dict) -> None:
     """Add an item to the room's next batch, in every process, once the unit of work commits."""
     app = current_app._get_current_object()
     after_commit(lambda: relay.publish(app, episode_room(episode_id), item))
+
+
+def skip_seq(episode_id: int, seq: int) -> None:
+    """Tell every process now that seq will never be a comment (its insert failed): nothing waits for it."""
+    relay.publish(current_app._get_current_object(), episode_room(episode_id), {"type": SKIP, "seq": seq})
 
 
 def put_latest(episode_id: int, key: str, value: Any) -> None:

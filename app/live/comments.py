@@ -18,7 +18,7 @@ from app.core.errors import Conflict, NotAllowed, NotFound, RateLimited, Validat
 from app.episodes.models import Episode
 from app.core import ratelimit
 from app.extensions import db
-from app.live import broadcast
+from app.live import broadcast, seqs
 from app.live.ordering import SKIP
 from app.live.access import is_host, live_episode, may_answer, require_host, visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment, EpisodeMute, LiveNote, QuestionUpvote
@@ -41,33 +41,20 @@ _AUTHOR_AND_ROOM = (
            _EPISODES.c.state, _EPISODES.c.live_at, _EPISODES.c.slow_mode_seconds, _EPISODES.c.host_user_id)
     .select_from(_USERS.outerjoin(_EPISODES, _EPISODES.c.id == bindparam("episode_id")))
     .where(_USERS.c.id == bindparam("user_id")))
-#: Takes the episode's next seq, if it is still live (no row otherwise).
-_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
-             .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
-_ANY_NEXT_SEQ = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"))
-                 .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1).returning(_EPISODES.c.last_comment_seq))
 _FIELDS = ("user_id", "kind", "body", "state", "created_at", "offset_seconds", "upvotes")
-_INSERT = insert(_COMMENTS).returning(_COMMENTS.c.id)
 
 
-def _seq_and_insert_statement():
-    """PostgreSQL: `WITH s AS (UPDATE episodes … RETURNING) INSERT INTO comments SELECT … FROM s`.
-
-    Run in autocommit, the episode row is locked only while PostgreSQL runs this one statement and
-    commits it: never across a round trip, so never while a greenlet waits for the gevent hub.
-    """
-    seq = (update(_EPISODES).where(_EPISODES.c.id == bindparam("episode_id"), _EPISODES.c.state == "live")
-           .values(last_comment_seq=_EPISODES.c.last_comment_seq + 1)
-           .returning(_EPISODES.c.id, _EPISODES.c.last_comment_seq).cte("next_seq"))
-    # Prefixed names: an UPDATE would take a parameter named like one of its table's columns
-    # (state, created_at) as a value to SET.
-    values = [bindparam(f"c_{name}", type_=_COMMENTS.c[name].type) for name in _FIELDS]
-    return (insert(_COMMENTS).from_select(["episode_id", "seq", *_FIELDS],
-                                          select(seq.c.id, seq.c.last_comment_seq, *values))
-            .returning(_COMMENTS.c.id, _COMMENTS.c.seq))
+def _insert_if_live_statement():
+    """`INSERT INTO comments … SELECT … WHERE the episode is live`: the live check locks nothing."""
+    # Prefixed names: a parameter named like a column (state, created_at) must not read as a value.
+    values = [bindparam(f"c_{name}", type_=_COMMENTS.c[name].type) for name in ("episode_id", "seq", *_FIELDS)]
+    is_live = select(_EPISODES.c.id).where(_EPISODES.c.id == bindparam("c_episode_id"),
+                                           _EPISODES.c.state == "live").exists()
+    return (insert(_COMMENTS).from_select(["episode_id", "seq", *_FIELDS], select(*values).where(is_live))
+            .returning(_COMMENTS.c.id))
 
 
-_SEQ_AND_INSERT = _seq_and_insert_statement()
+_INSERT_IF_LIVE = _insert_if_live_statement()
 #: Unicode categories refused in a comment: controls, format/private/unassigned code points, surrogates.
 _REFUSED = {"Cc", "Co", "Cn", "Cs"}
 
@@ -134,10 +121,11 @@ def _check_slow_mode(conn, actor: Actor, episode: LiveRoom, now: datetime) -> No
 def _comment_connection() -> Iterator[Connection]:
     """Where a comment is written: PostgreSQL, a pooled connection in autocommit; SQLite, the session's.
 
-    On PostgreSQL the seq and the insert are one statement (_SEQ_AND_INSERT), committed as it
-    runs, so no transaction spans the author read, the rate limit and the write. SQLite has one
-    writer at a time anyway and never yields to other greenlets inside a call: the session's
-    transaction (UPDATE for the seq, INSERT, COMMIT) holds nothing across a wait.
+    On PostgreSQL nothing then spans two round trips in one transaction: the seq is taken by an
+    UPDATE that commits at once (app/live/seqs.py) and the insert commits on its own, so the
+    commits of concurrent comments reach the disk together instead of one after the other.
+    SQLite has one writer at a time and never yields to other greenlets inside a call: there the
+    seq and the insert share the session's transaction and roll back together.
     """
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -148,14 +136,20 @@ def _comment_connection() -> Iterator[Connection]:
 
 def _store(conn, episode_id: int, fields: dict) -> tuple[int, int] | None:
     """Take the episode's next seq and insert the comment: (id, seq), or None if it is no longer live."""
-    if conn.dialect.name == "postgresql":
-        row = conn.execute(_SEQ_AND_INSERT, {"episode_id": episode_id,
-                                             **{f"c_{name}": value for name, value in fields.items()}}).first()
-        return (row.id, row.seq) if row else None
-    seq = conn.execute(_NEXT_SEQ, {"episode_id": episode_id}).scalar()
-    if seq is None:
+    seq = seqs.take(conn, episode_id)
+    params = {"c_episode_id": episode_id, "c_seq": seq, **{f"c_{name}": value for name, value in fields.items()}}
+    if conn.dialect.name != "postgresql":  # one transaction: a failure takes the seq back with it
+        comment_id = conn.execute(_INSERT_IF_LIVE, params).scalar()
+        return (comment_id, seq) if comment_id is not None else None
+    try:
+        comment_id = conn.execute(_INSERT_IF_LIVE, params).scalar()
+    except Exception:
+        broadcast.skip_seq(episode_id, seq)  # the seq is spent: viewers must not wait for it
+        raise
+    if comment_id is None:
+        broadcast.skip_seq(episode_id, seq)
         return None
-    return conn.execute(_INSERT, {"episode_id": episode_id, "seq": seq, **fields}).scalar_one(), seq
+    return comment_id, seq
 
 
 def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = "comment",
@@ -189,8 +183,8 @@ def post_comment(actor: Actor, episode_id: int, body: object, *, kind: object = 
 
 
 def next_seq(episode_id: int) -> int:
-    """Take the episode's next comment number atomically, whatever its state (moderation republishing)."""
-    return db.session.execute(_ANY_NEXT_SEQ, {"episode_id": episode_id}).scalar_one()
+    """Take the episode's next comment number in the session's transaction, whatever its state (moderation)."""
+    return seqs.take(db.session.connection(), episode_id)
 
 
 def _offset(episode: LiveRoom, now: datetime) -> int | None:

@@ -22,7 +22,7 @@ from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.episodes.services import record_viewer
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, likes, moderation, presence, relay
+from app.live import background, broadcast, comments, likes, moderation, presence, relay, seqs
 from app.live.access import visible_episode
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
@@ -160,7 +160,7 @@ def _join(payload: dict) -> dict:
     episode = visible_episode(actor, episode_id)
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
-    relay.watch(episode_room(episode.id), episode.last_comment_seq)  # the room's next comment is the next seq
+    relay.watch(episode_room(episode.id), lambda: seqs.last(episode.id))  # where the room's order starts
     current, new = presence.join(episode.id, sid)
     broadcast.put_if_changed(episode.id, "viewers", current)
     background.start_background(current_app._get_current_object(), socketio)

@@ -54,6 +54,22 @@ class Comment(CreatedAt, db.Model):
     observer_kind: Mapped[str | None] = query_expression()
 
 
+class CommentCounter(db.Model):
+    """The last comment seq handed out in an episode, in a row of its own (app/live/seqs.py).
+
+    Not on the episode row: every comment takes a seq, and the episode row is also written by
+    the like, viewer and peak flushes. On PostgreSQL the table is UNLOGGED (see the migration):
+    taking a seq writes no WAL, so its autocommitted UPDATE holds the row for microseconds and
+    never across a disk flush. After a PostgreSQL crash the table is empty and each counter
+    starts again above the episode's highest stored seq.
+    """
+
+    __tablename__ = "comment_counters"
+
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
 class QuestionUpvote(CreatedAt, db.Model):
     """One viewer's upvote of a question."""
 

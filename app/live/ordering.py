@@ -46,6 +46,11 @@ class SeqOrder:
         with self._lock:
             self._next.setdefault(room, last_seq + 1)
 
+    def knows(self, room: str) -> bool:
+        """Whether the room's next seq is known here."""
+        with self._lock:
+            return room in self._next
+
     def offer(self, room: str, item: dict) -> list[dict]:
         """The items ready for the room's viewers now that item arrived (possibly none)."""
         seq = item.get("seq") if item.get("type") in ("comment", SKIP) else None

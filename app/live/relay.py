@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Callable
 
 from flask import Flask
 
@@ -55,9 +56,10 @@ def release_held() -> None:
             batcher.add(room, item)
 
 
-def watch(room: str, last_seq: int) -> None:
-    """A viewer of this process joined the room: its next comment is last_seq + 1."""
-    order.start(room, last_seq)
+def watch(room: str, last_seq: Callable[[], int]) -> None:
+    """A viewer of this process joined the room: order its comments from the last seq handed out."""
+    if not order.knows(room):  # asked once per room and process, not per join
+        order.start(room, last_seq())
 
 
 def listen(app: Flask, socketio) -> None:

@@ -50,9 +50,8 @@ def test_visible_episode_still_hides_drafts_from_the_public(app, live):
         visible_episode(ANONYMOUS, draft.id)
 
 
-def test_a_comment_costs_two_or_three_statements_and_still_names_its_author(app, live, login_as):
-    """Author and room in one read (ban, mute, live), then the seq and the insert: one statement
-    on PostgreSQL (`WITH … UPDATE … INSERT`, autocommitted), two on SQLite; nothing else."""
+def test_a_comment_costs_three_statements_and_still_names_its_author(app, live, login_as):
+    """Author and room in one read (ban, mute, live), the seq (comment_counters), the insert: nothing else."""
     from tests.live.conftest import flush, items, sock
 
     episode_id = live.id
@@ -62,7 +61,7 @@ def test_a_comment_costs_two_or_three_statements_and_still_names_its_author(app,
     with counting() as seen:
         ack = writer.emit("comment", {"episode_id": episode_id, "body": "second"}, namespace="/live", callback=True)
     assert ack["ok"] and ack["state"] == "published"
-    assert len(seen) == (2 if db.engine.dialect.name == "postgresql" else 3), seen
+    assert len(seen) == 3, seen
     flush()
     said = [i for i in items(viewer) if i["type"] == "comment"]
     assert [i["body"] for i in said] == ["first", "second"]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.core import clock
 from app.extensions import db
-from app.live import comments, relay
+from app.live import comments, relay, seqs
 from app.live.ordering import SKIP, SeqOrder
 from app.core.auth import Actor
 from app.episodes.rooms import episode_room
@@ -110,23 +110,36 @@ def test_comments_published_out_of_seq_order_reach_the_viewer_in_order(app, live
     assert said == [1, 2, 3]
 
 
-def test_the_episode_row_is_free_while_a_comment_s_request_is_still_running(app, live, users):
-    """PostgreSQL: the seq and the insert are one autocommitted statement, so the row lock is gone
-    before the request's unit of work ends; another writer of the episode (the like flush) is
-    never queued behind a comment. SQLite has one writer: the seq and the insert share the
-    session's transaction and roll back together."""
+def test_a_comment_s_rows_are_free_while_its_request_is_still_running(app, live, users):
+    """PostgreSQL: the seq (comment_counters) and the insert each commit at once, so neither the
+    counter nor the episode row is locked while the request's unit of work is still open: the
+    next comment, or the like flush, never queues behind it. SQLite has one writer: the seq and
+    the insert share the session's transaction and roll back together."""
     actor = Actor(user_id=users["public"].id, role="public")
     comment = comments.post_comment(actor, live.id, "你好", now=clock.now())
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as other:
-            locked = other.execute(text("SELECT id FROM episodes WHERE id = :id FOR UPDATE NOWAIT"),
-                                   {"id": live.id}).scalar()
+            for table, key in (("episodes", "id"), ("comment_counters", "episode_id")):
+                locked = other.execute(text(f"SELECT {key} FROM {table} WHERE {key} = :id FOR UPDATE NOWAIT"),
+                                       {"id": live.id}).scalar()
+                assert locked == live.id, table
             other.rollback()
-        assert locked == live.id
         db.session.rollback()  # nothing of the comment is in the session: it stays stored
         assert db.session.execute(text("SELECT seq FROM comments WHERE id = :id"), {"id": comment.id}).scalar() == 1
+        assert seqs.last(live.id) == 1
     else:
         db.session.rollback()
         assert db.session.execute(text("SELECT count(*) FROM comments")).scalar() == 0
-        assert db.session.execute(text("SELECT last_comment_seq FROM episodes WHERE id = :id"),
-                                  {"id": live.id}).scalar() == 0
+        assert seqs.last(live.id) == 0  # the seq went back with the comment
+
+
+def test_seqs_continue_above_the_stored_comments_when_the_counter_is_gone(app, live, users):
+    """An UNLOGGED counter is emptied by a PostgreSQL crash: numbering resumes above what is stored."""
+    actor = Actor(user_id=users["public"].id, role="public")
+    for body in ("一", "二"):
+        comments.post_comment(actor, live.id, body, now=clock.now())
+        db.session.commit()
+    db.session.execute(text("DELETE FROM comment_counters"))
+    db.session.commit()
+    assert comments.post_comment(actor, live.id, "三", now=clock.now()).seq == 3
+    db.session.commit()
