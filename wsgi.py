@@ -26,5 +26,10 @@ if __name__ == "__main__":
     from app.scheduler import start_in_process
 
     start_in_process(app)  # no-op unless SCHEDULER_MODE=inprocess; file-locked to one process
-    socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
-                 allow_unsafe_werkzeug=True)
+    if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
+        from app.core.serving import serve_gevent
+
+        serve_gevent(app, host, port)  # TCP_NODELAY, as gunicorn sets it in production
+    else:
+        socketio.run(app, host=host, port=port, use_reloader=False, log_output=False,
+                     allow_unsafe_werkzeug=True)
