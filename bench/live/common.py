@@ -186,7 +186,27 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("server did not become healthy")
 
+    def limit_cpu(self, cores: float) -> None:
+        """Cap the running server at `cores` of CPU time (cgroup v1 CFS quota): an emulated core.
+
+        The machine has 2 cores for the servers, the load generator, PostgreSQL and Redis; a
+        quota gives each server process the same fixed budget, so one process and two processes
+        can be compared per budget while the rest of the machine carries the client.
+        """
+        group = Path(f"/sys/fs/cgroup/cpu/zhibo-bench-{self.port}")
+        group.mkdir(exist_ok=True)
+        (group / "cpu.cfs_period_us").write_text("100000")
+        (group / "cpu.cfs_quota_us").write_text(str(int(cores * 100000)))
+        (group / "cgroup.procs").write_text(str(self.process.pid))
+        self.cgroup = group
+
     def stop(self) -> None:
+        group = getattr(self, "cgroup", None)
+        if group is not None:
+            try:  # back to the root group, so that the cap cannot slow the shutdown
+                Path("/sys/fs/cgroup/cpu/cgroup.procs").write_text(str(self.process.pid))
+            except OSError:
+                pass
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -194,6 +214,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(15)
+        if group is not None:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
 
     def log_tail(self, n: int = 3000) -> str:
         try:

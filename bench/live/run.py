@@ -99,6 +99,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the report here")
     parser.add_argument("--py-spy", metavar="PATH", help="profile the server during the load phase "
                         "(py-spy raw/collapsed stacks; `pip install py-spy` first)")
+    parser.add_argument("--cpu-quota", type=float, help="cap each server process at this many cores of CPU "
+                        "time (cgroup v1 CFS quota, root only): an emulated core per process")
     parser.add_argument("--probe", action="store_true", help="measure the server's round trips and hub delay "
                         "during the load phase (app/core/probe.py)")
     args = parser.parse_args()
@@ -117,7 +119,7 @@ def main() -> None:
                     "seconds": args.seconds, "commenters": args.commenters, "clients": args.clients,
                     "server_env": args.server_env, "processes": args.processes,
                     "message_queue": bool(args.message_queue),
-                    "engine": server.engine, "pinning": {"server_cpus": cpus, "client_cpu": client_cpu},
+                    "engine": server.engine, "cpu_quota": args.cpu_quota, "pinning": {"server_cpus": cpus, "client_cpu": client_cpu},
                     "machine_before": common.machine(), "instance": server.instance}
     procs = []
     try:
@@ -125,6 +127,8 @@ def main() -> None:
         episode = data["episode_id"]
         for proc_server, cpu in zip(servers, cpus * args.processes):
             proc_server.start(cpu)
+            if args.cpu_quota:
+                proc_server.limit_cpu(args.cpu_quota)
         pids = [s.process.pid for s in servers]
         cookies = [common.login(server.url, name) for name in data["usernames"][:args.commenters]]
         before = common.sample_all(pids)
