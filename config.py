@@ -49,6 +49,32 @@ class Config:
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
         "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+    # --- outages (docs/outages.md): every PostgreSQL and Redis call has a deadline ---
+    #: Seconds to open a PostgreSQL connection (libpq connect_timeout; 2 is its minimum).
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+    #: Server-side limits per statement and per lock wait (milliseconds; 0: none). Sent as startup
+    #: options; behind PgBouncer in transaction mode set them on the role instead (docs/deploy.md).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "15000"))
+    DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(os.environ.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000"))
+    #: Milliseconds sent data may stay unacknowledged before the kernel drops the connection
+    #: (TCP_USER_TIMEOUT: a vanished database host); keepalives find one on an idle connection.
+    DB_TCP_USER_TIMEOUT_MS = int(os.environ.get("DB_TCP_USER_TIMEOUT_MS", "10000"))
+    #: Redis: seconds for each reply and for a new connection; seconds a failed Redis is skipped
+    #: before it is tried again; seconds a pooled connection may idle before it is PINGed.
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1.0"))
+    REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1.0"))
+    REDIS_RETRY_SECONDS = float(os.environ.get("REDIS_RETRY_SECONDS", "2.0"))
+    REDIS_HEALTH_CHECK_SECONDS = float(os.environ.get("REDIS_HEALTH_CHECK_SECONDS", "10"))
+    #: Seconds a live-room socket event may take before its ack fails with `unavailable` (gevent).
+    SOCKET_ACK_TIMEOUT = float(os.environ.get("SOCKET_ACK_TIMEOUT", "5"))
+    #: Seconds a page or API request may take before it answers 503 `unavailable` (gevent; 0: none).
+    REQUEST_TIMEOUT = float(os.environ.get("REQUEST_TIMEOUT", "30"))
+    #: Seconds each /healthz check (database, Redis) may take.
+    HEALTHZ_TIMEOUT = float(os.environ.get("HEALTHZ_TIMEOUT", "2"))
+    #: Seconds one like flush may wait for the database. Long on purpose: a flush given up while the
+    #: server may still commit it would count its likes twice when retried.
+    LIKE_FLUSH_TIMEOUT = float(os.environ.get("LIKE_FLUSH_TIMEOUT", "60"))
     #: Socket.IO message queue (redis://…); empty means a single process.
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
     #: "gevent" for serving (wsgi.py patches for it); "threading" for tests and CLI tools.

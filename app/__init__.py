@@ -31,6 +31,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.core.security import register_security_headers
 
     register_error_handlers(app)
+    _request_deadline(app)
     register_security_headers(app)
 
     from app.core.pagecache import init_page_cache
@@ -54,11 +55,47 @@ def _fit_engine_options(app: Flask) -> None:
         # A local file never drops a connection: no "SELECT 1" before every checkout.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                                    "pool_pre_ping": False}
+    if uri.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "connect_args": postgres_connect_args(app.config)}
     if uri in ("sqlite://", "sqlite:///:memory:"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         for key in ("pool_size", "max_overflow", "pool_timeout"):
             options.pop(key, None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _request_deadline(app: Flask) -> None:
+    """Every page and API request ends within REQUEST_TIMEOUT seconds (gevent): 503 `unavailable` after."""
+    from app.core.deadline import deadline
+    from app.core.errors import Unavailable
+
+    dispatch = app.full_dispatch_request
+
+    def full_dispatch_request():
+        try:
+            with deadline(app.config.get("REQUEST_TIMEOUT", 30.0)):
+                return dispatch()
+        except Unavailable as error:  # the deadline itself: answered by the one error handler
+            from app.extensions import db
+
+            db.session.rollback()
+            return app.finalize_request(app.handle_user_exception(error))
+
+    app.full_dispatch_request = full_dispatch_request
+
+
+def postgres_connect_args(config: dict) -> dict:
+    """libpq options: connect timeout, keepalives, TCP user timeout and server-side statement limits."""
+    limits = " ".join(f"-c {name}={int(config.get(key, 0))}" for name, key in (
+        ("statement_timeout", "DB_STATEMENT_TIMEOUT_MS"), ("lock_timeout", "DB_LOCK_TIMEOUT_MS"),
+        ("idle_in_transaction_session_timeout", "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS")) if config.get(key))
+    args = {"connect_timeout": max(2, int(config.get("DB_CONNECT_TIMEOUT", 3))),
+            "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            "tcp_user_timeout": int(config.get("DB_TCP_USER_TIMEOUT_MS", 10000))}
+    if limits:
+        args["options"] = limits
+    return args
 
 
 def _init_extensions(app: Flask) -> None:
@@ -78,8 +115,19 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_login(app)
     init_babel(app)
+    from app.core import redisclient
+
+    redisclient.configure(app.config)
+    queue = app.config["SOCKETIO_MESSAGE_QUEUE"]
+    extra = {}
+    if queue and queue.startswith(("redis://", "rediss://")):
+        from app.core.messagequeue import RecoveringRedisManager
+
+        # Flask-SocketIO's own RedisManager has no timeouts and backs off up to 60 s after an outage.
+        extra["client_manager"] = RecoveringRedisManager(queue, channel="flask-socketio",
+                                                         redis_options=redisclient.connection_options())
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-                      message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      message_queue=queue, **extra,
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
                       serializer=StrictPacket, max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],

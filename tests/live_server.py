@@ -241,12 +241,12 @@ def live_server(tmp_path_factory):
             drop_pg_database(pg_url)
 
 
-def start_redis(base: Path) -> tuple[subprocess.Popen, int]:
-    """A real redis-server on 127.0.0.1:<free port> (nothing saved), answering PING; (process, port)."""
+def start_redis(base: Path, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    """A real redis-server on 127.0.0.1:<port> (a free one by default; nothing saved), answering PING."""
     server = shutil.which("redis-server")
     if server is None:
         skip_or_fail("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                 "--appendonly", "no", "--dir", str(base)],
                                stdout=open(base / "redis.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115

@@ -64,3 +64,27 @@ def test_healthz_needs_no_login_and_sets_no_cookie(app, client):
 
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def test_redis_is_reported_ok_while_it_answers_and_unavailable_once_it_stops(app, client, monkeypatch,
+                                                                            tmp_path):
+    """A real redis-server, stopped under the site: /healthz says so with a 503, then ok again."""
+    from app.core import redisclient
+    from tests.live_server import _stop, start_redis
+
+    process, port = start_redis(tmp_path)
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{port}/1")
+    try:
+        status, body = health(client)
+        assert (status, body["redis"], body["ok"]) == (200, "ok", True)
+
+        _stop(process)
+        status, body = health(client)
+        assert (status, body["redis"], body["database"], body["ok"]) == (503, "unavailable", "ok", False)
+
+        process, _ = start_redis(tmp_path, port)
+        status, body = health(client)
+        assert (status, body["redis"], body["ok"]) == (200, "ok", True)
+    finally:
+        _stop(process)
+        redisclient.reset()

@@ -1,7 +1,7 @@
 """API: the live room (comments since a sequence, questions, live notes, likes and counts)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -9,7 +9,8 @@ from app.api.envelope import envelope, errors_doc, ok, paginate
 from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
-from app.live import comments, likes, notes, presence, seqs
+from app.core.errors import Unavailable
+from app.live import comments, likes, notes, presence, relay, seqs
 from app.live.access import visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment
 
@@ -143,6 +144,8 @@ def list_comments(episode_id: int, limit: int, page: int, per_page: int, since_s
 @_alt("401", "403", "404", "409", "422", "429")
 def post_comment(args: dict, episode_id: int):
     """Comment or ask a question in a live episode (logged in). A filtered comment is stored as held (not shown until approved)."""
+    if not relay.available(current_app):  # 503 unavailable: it would reach no viewer on another process
+        raise Unavailable()
     with unit_of_work():
         comment = comments.post_comment(current_actor(), episode_id, args["body"], kind=args["kind"],
                                         now=clock.now(), ip=request.remote_addr)

@@ -139,6 +139,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
+        if isinstance(error, Unavailable):
+            from app.core.i18n import skip_user_locale
+
+            skip_user_locale()  # the page must not wait for the database that failed
         response = error_response(error.status, error.code, error.message, error.details)
         if error.retry_after is None:
             return response
@@ -194,8 +198,41 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
         from app.extensions import db
 
+        refusal = dependency_error(error)
+        if refusal is not None:  # the database or Redis is down: 503, not a 500 and a stack trace
+            app.logger.warning("dependency unavailable on %s %s: %s", request.method, request.path, error)
+            db.session.rollback()
+            return _domain(refusal)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return error_response(500, "server_error", _HTTP_MESSAGES[500])
+
+
+class Unavailable(DomainError):
+    """A dependency (database, Redis) did not answer in time: nothing was done; try again soon."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 5
+
+    def default_message(self) -> Any:
+        return _l("The service is briefly unavailable. Nothing was saved. Please try again in a moment.")
+
+
+def dependency_error(error: BaseException) -> DomainError | None:
+    """The DomainError a failing dependency becomes (database or Redis down, slow, pool empty), else None."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, PoolTimeout):
+        return Unavailable(_HTTP_MESSAGES[503], code="busy")
+    if isinstance(error, (OperationalError, InterfaceError)) or (
+            isinstance(error, DBAPIError) and error.connection_invalidated):
+        return Unavailable()
+    from app.core import redisclient
+
+    if isinstance(error, redisclient.errors()):
+        return Unavailable()
+    return None

@@ -1,7 +1,7 @@
 """Language choice: Simplified Chinese by default, English by switch."""
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from app.extensions import babel
@@ -20,12 +20,19 @@ def select_locale() -> str:
         return chosen
     from flask_login import current_user
 
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+    if not g.get("_skip_user_locale") and getattr(current_user, "is_authenticated", False) \
+            and current_user.locale in languages:
         return current_user.locale
     # The site is Chinese first: only an explicit switch (or the API's Accept-Language) picks English.
     if request.path.startswith("/api/") and not request.path.endswith("/docs"):
         return request.accept_languages.best_match(list(languages)) or "zh"
     return "zh"
+
+
+def skip_user_locale() -> None:
+    """Choose this request's language without loading the user: the database is down (docs/outages.md)."""
+    if has_request_context():
+        g._skip_user_locale = True
 
 
 def _languages() -> dict[str, str]:

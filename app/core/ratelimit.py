@@ -6,6 +6,11 @@ websocket writers while the request holds a database connection (bench/live foun
 it). On the embedded default we count in a plain fixed window in this process; with
 Redis configured, the same fixed windows live in Redis, shared by every process, and all
 of one request's limits are counted in one round trip (`hit_all`).
+
+While Redis does not answer, the limits are counted in this process instead (docs/outages.md):
+each process then allows up to the full limit, so a user spread over P processes may get P
+times it for the outage's length; refusing every vote and comment instead would turn a Redis
+outage into a site outage.
 """
 from __future__ import annotations
 
@@ -47,7 +52,15 @@ def hit_all(checks: list[tuple[str, str, str]]) -> bool:
     uri = current_app.config.get("RATELIMIT_STORAGE_URI", "memory://")
     if uri.startswith("memory://"):
         return all(_hit_here(*check) for check in checks)
-    return _hit_redis(uri, checks)
+    from app.core import redisclient
+
+    if not redisclient.available(uri):
+        return all(_hit_here(*check) for check in checks)
+    try:
+        return _hit_redis(uri, checks)
+    except redisclient.errors() as error:
+        redisclient.mark_down(uri, error)
+        return all(_hit_here(*check) for check in checks)
 
 
 #: Count each window in turn and stop at the first one over its limit (later windows are not

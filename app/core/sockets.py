@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import Namespace
 from socketio.packet import Packet
 
-from app.core import strictjson
-from app.core.errors import DomainError, ValidationFailed
+from app.core import i18n, strictjson
+from app.core.deadline import deadline
+from app.core.errors import DomainError, Unavailable, ValidationFailed, dependency_error
 
 log = logging.getLogger(__name__)
 #: Ids are 32-bit on every engine; bigger numbers cannot name anything.
@@ -77,10 +78,14 @@ def failed(error: DomainError) -> dict:
 def acked(handler: Callable[..., dict | None]) -> Callable[..., dict]:
     """Wrap a socket event handler: the payload must be an object; errors become a failed ack.
 
-    The handler receives the payload dict and returns the data of a successful ack.
+    The handler receives the payload dict and returns the data of a successful ack. It has
+    SOCKET_ACK_TIMEOUT seconds (gevent): a database or Redis that does not answer becomes a
+    failed ack `unavailable` (docs/outages.md), never a wait without end.
     """
     @functools.wraps(handler)
     def wrapper(payload: Any = None, *args: Any) -> dict:
+        from flask import current_app
+
         from app.extensions import db
 
         if payload is None:
@@ -88,11 +93,20 @@ def acked(handler: Callable[..., dict | None]) -> Callable[..., dict]:
         if not isinstance(payload, dict):
             return failed(ValidationFailed(_l("The message must be a JSON object."), code="bad_payload"))
         try:
-            data = handler(payload)
+            with deadline(current_app.config.get("SOCKET_ACK_TIMEOUT", 5.0)):
+                data = handler(payload)
         except DomainError as error:
             db.session.rollback()
+            if isinstance(error, Unavailable):
+                i18n.skip_user_locale()  # the message must not wait for the database that failed
             return failed(error)
-        except Exception:  # the connection must survive whatever a client sends
+        except Exception as error:  # the connection must survive whatever a client sends
+            refusal = dependency_error(error)
+            if refusal is not None:
+                log.warning("socket handler %s: dependency unavailable: %s", handler.__name__, error)
+                db.session.rollback()
+                i18n.skip_user_locale()
+                return failed(refusal)
             log.exception("socket handler %s failed", handler.__name__)
             db.session.rollback()
             return failed(DomainError(_l("Something went wrong on our side. It has been logged."),

@@ -16,7 +16,7 @@ from flask_socketio import join_room, leave_room
 from app.core import clock
 from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
-from app.core.errors import ValidationFailed
+from app.core.errors import Unavailable, ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
@@ -190,6 +190,8 @@ def _leave(payload: dict) -> dict:
 @acked
 def _comment(payload: dict) -> dict:
     episode_id = require_int(payload, "episode_id")
+    if not relay.available(current_app):  # it would reach no viewer on another process: refuse, write nothing
+        raise Unavailable()
     with unit_of_work():
         comment = comments.post_comment(_actor(), episode_id, payload.get("body"),
                                         kind=payload.get("kind", "comment"), now=clock.now(),

@@ -98,6 +98,18 @@ def publish_counts() -> dict[int, int]:
     client = _redis_client()
     if client is None:
         return local
+    url = current_app.config["REDIS_URL"]
+    if not redisclient.available(url):
+        return local  # Redis is down (docs/outages.md): this process's own counts meanwhile
+    try:
+        return _publish_shared(client, local, known)
+    except redisclient.errors() as error:
+        redisclient.mark_down(url, error)
+        return local
+
+
+def _publish_shared(client, local: dict[int, int], known: set[int]) -> dict[int, int]:
+    """Publish local counts to Redis and sum every process's fresh ones."""
     now = time.time()
     pipe = client.pipeline()
     for episode_id in known:
