@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
-from app.core import clock, wire
+from app.core import clock, leansocket, wire
 from app.extensions import db, socketio
 from app.main.queries import home_page
 from app.notifications.models import Heartbeat
@@ -48,6 +48,7 @@ def healthz():
                                    state="ok" if age < timedelta(minutes=2).total_seconds() else "stale")
     else:
         status["scheduler"]["state"] = "not_started"
-    status["live"] = {"direct_frames": wire.installed(socketio), "frames": wire.stats()}
+    status["live"] = {"direct_frames": wire.installed(socketio), "frames": wire.stats(),
+                      "lean_sockets": leansocket.installed(socketio)}
     status["ok"] = code == 200
     return jsonify(status), code
