@@ -128,6 +128,7 @@ class LeanSocket(Socket):
                 getattr(ws, attr).settimeout(self.server.ping_interval + self.server.ping_timeout)
         self.connected = True
         self.upgraded = True
+        unbuffer(ws)
         self._ws = ws
         self._kick()  # the OPEN packet queued by the server's connect
         self.server.logger.info('%s: Upgrade to websocket successful', self.sid)
@@ -161,6 +162,62 @@ class LeanSocket(Socket):
             drain.join()
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
         return []
+
+
+class SocketReader:
+    """`read(n)` for gevent-websocket straight from the socket, keeping no buffer between frames.
+
+    pywsgi reads each request through a BufferedReader whose 8 KB buffer stays allocated for as
+    long as the connection lives; a websocket reads a few small frames a minute. Bytes received
+    beyond the frame asked for wait in `pending` until the next read.
+    """
+
+    __slots__ = ("sock", "pending")
+
+    def __init__(self, sock: Any, pending: bytes = b"") -> None:
+        self.sock = sock
+        self.pending = pending
+
+    def read(self, n: int) -> bytes:
+        """Exactly n bytes, or fewer at the end of the stream (as a buffered reader's read)."""
+        data = self.pending
+        if len(data) < n:
+            parts, have = [data], len(data)
+            while have < n:
+                chunk = self.sock.recv(max(n - have, 4096))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                have += len(chunk)
+            data = b"".join(parts)
+        self.pending = data[n:]
+        return data[:n] if len(data) > n else data
+
+
+def unbuffer(ws: Any) -> bool:
+    """Read this gevent-websocket from the socket directly and free pywsgi's buffered reader.
+
+    Whatever the reader already holds (a client may send frames right behind its handshake) is
+    taken without waiting and read first. False, changing nothing, for any other websocket.
+    """
+    websocket = getattr(ws, "_sock", None)
+    stream = getattr(websocket, "stream", None)
+    handler = getattr(stream, "handler", None)
+    rfile, sock = getattr(handler, "rfile", None), getattr(handler, "socket", None)
+    if rfile is None or sock is None or not hasattr(websocket, "raw_read") or rfile.closed:
+        return False
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)  # read1 then returns what is buffered or readable now, never waits
+    try:
+        pending = rfile.read1(65536) or b""
+    except OSError:
+        pending = b""
+    finally:
+        sock.settimeout(timeout)
+    reader = SocketReader(sock, pending)
+    stream.read = websocket.raw_read = reader.read
+    rfile.close()  # frees its buffer; pywsgi only checks `closed` once the websocket is over
+    return True
 
 
 def install(socketio) -> bool:

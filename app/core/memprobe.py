@@ -48,6 +48,13 @@ def rss_kb() -> int:
     return 0
 
 
+def _runs(g) -> str:
+    """What a greenlet runs: its function's qualified name."""
+    run = getattr(g, "_run", None) or getattr(g, "run", None)
+    run = getattr(run, "__func__", run)
+    return getattr(run, "__qualname__", type(g).__qualname__)
+
+
 def probe(target: Path) -> Path:
     """Collect, count and (when tracing) snapshot; write probe-<n>.json into target."""
     import greenlet
@@ -59,8 +66,16 @@ def probe(target: Path) -> Path:
         types[type(obj).__qualname__] += 1
     out: dict = {"rss_kb": rss_kb(), "greenlets": types.get("Greenlet", 0) + types.get("greenlet", 0),
                  "types": dict(types.most_common(80)), "gc_objects": sum(types.values())}
-    # greenlet objects of any subclass (gevent's Greenlet, engineio's Thread, the hub)
-    out["greenlets_all"] = sum(1 for obj in gc.get_objects() if isinstance(obj, greenlet.greenlet))
+    # greenlet objects of any subclass (gevent's Greenlet, engineio's Thread, the hub), and the
+    # live ones by what they run
+    live: Counter = Counter()
+    out["greenlets_all"] = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, greenlet.greenlet):
+            out["greenlets_all"] += 1
+            if not obj.dead:
+                live[_runs(obj)] += 1
+    out["greenlets_by_run"] = dict(live.most_common())
     if tracemalloc.is_tracing():
         snapshot = tracemalloc.take_snapshot().filter_traces(
             (tracemalloc.Filter(False, tracemalloc.__file__),))

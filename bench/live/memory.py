@@ -125,7 +125,10 @@ def run_config(name: str, args) -> dict:
             current = probe(pid, probes, n)
             step = {"viewers": connected, "added": ready["viewers"], "connect_errors": ready["connect_errors"],
                     "rss_mb_settled": round(settled, 1), "rss_mb": round(current["rss_kb"] / 1024, 1),
-                    "greenlets": current["greenlets_all"], "gc_objects": current["gc_objects"]}
+                    "greenlets": current["greenlets_all"], "gc_objects": current["gc_objects"],
+                    # engineio sockets alive in the server (a viewer dropped after its join is not)
+                    "server_sockets": current["types"].get("LeanSocket", 0) + current["types"].get("Socket", 0),
+                    "greenlets_by_run": dict(list(current.get("greenlets_by_run", {}).items())[:8])}
             if previous is not None:
                 step.update(growth(previous, current, ready["viewers"]))
                 if "growth_by_line" in current:
