@@ -1,7 +1,8 @@
 """A debug-only memory probe of the server process: where the bytes per connection go.
 
 Off unless the environment names a directory in ZHIBO_MEMPROBE (never set in production; the
-memory benchmark bench/live/memory.py sets it). Then SIGUSR1 makes the process collect
+memory benchmark bench/live/memory.py sets it). Then SIGNAL (SIGRTMIN+2: SIGUSR1 and SIGUSR2
+belong to the timing probe, app/core/probe.py) makes the process collect
 garbage and write `probe-<n>.json` there: RSS, live greenlets, object counts by type and, with
 ZHIBO_MEMPROBE_TRACE=<frames> (tracemalloc started at install, which itself costs memory and
 CPU), the allocations grouped by source line against the first probe. The benchmark probes
@@ -22,10 +23,12 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _state: dict = {"n": 0, "baseline": None}
+#: The signal that takes a probe (bench/live/memory.py sends the same number).
+SIGNAL = signal.SIGRTMIN + 2
 
 
 def install() -> bool:
-    """Install the SIGUSR1 probe when ZHIBO_MEMPROBE names a directory; False when off."""
+    """Install the probe on SIGNAL when ZHIBO_MEMPROBE names a directory; False when off."""
     target = os.environ.get("ZHIBO_MEMPROBE")
     if not target:
         return False
@@ -34,8 +37,8 @@ def install() -> bool:
         tracemalloc.start(frames)
     import gevent
 
-    gevent.signal_handler(signal.SIGUSR1, gevent.spawn, probe, Path(target))
-    log.warning("memory probe on: SIGUSR1 writes to %s (tracemalloc frames: %d)", target, frames)
+    gevent.signal_handler(SIGNAL, gevent.spawn, probe, Path(target))
+    log.warning("memory probe on: signal %d writes to %s (tracemalloc frames: %d)", SIGNAL, target, frames)
     return True
 
 

@@ -7,7 +7,7 @@
 
 For each configuration (as in matrix.py: `sqlite`, `pg` = PostgreSQL + Redis counters, `pg-mq` =
 the same with the Socket.IO message queue), starts `python wsgi.py` in the production
-configuration with the debug-only memory probe on (app/core/memprobe.py: SIGUSR1 collects
+configuration with the debug-only memory probe on (app/core/memprobe.py: its signal collects
 garbage and writes RSS and object counts), connects WARM idle viewers (first-use caches, pools,
 arenas), probes, then adds viewers up to each step and probes again. Every viewer joins the one
 live episode and then only answers pings. A probe is taken once the server's RSS has been steady
@@ -49,10 +49,14 @@ def settle(pid: int, steady_s: float = 3.0, limit_s: float = 60.0) -> float:
     return samples[-1][1]
 
 
+#: app/core/memprobe.py's SIGNAL (SIGUSR1 and SIGUSR2 belong to app/core/probe.py).
+PROBE_SIGNAL = signal.SIGRTMIN + 2
+
+
 def probe(pid: int, directory: Path, n: int, timeout: float = 120) -> dict:
     """Signal the server's probe and read probe-<n>.json."""
     path = directory / f"probe-{n}.json"
-    os.kill(pid, signal.SIGUSR1)
+    os.kill(pid, PROBE_SIGNAL)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():

@@ -1,14 +1,13 @@
 """Idle viewers on the real gevent server (app/core/leansocket.py): pinged, dropped when silent, one greenlet each.
 
 A server of its own with a one-second heartbeat (SOCKETIO_PING_INTERVAL / _TIMEOUT) and the
-debug memory probe on (app/core/memprobe.py: SIGUSR1 writes the live greenlets to a file).
+debug memory probe on (app/core/memprobe.py: its signal writes the live greenlets to a file).
 """
 from __future__ import annotations
 
 import json
 import os
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import time
 import pytest
 import requests
 
+from app.core import memprobe
 from tests.live_server import (ROOT, LiveServer, _server_env, _stop, _wait_healthy, create_pg_database,
                                drop_pg_database, free_port, suite_database_url)
 from tests.live.test_live_server import _live_episode, _session, _user
@@ -118,7 +118,7 @@ class RawViewer:
 def _greenlets(server) -> dict[str, int]:
     """The server's live greenlets by what they run, after a full collection (the debug probe)."""
     before = set(server.probes.glob("probe-*.json")) if server.probes.exists() else set()
-    server.process.send_signal(signal.SIGUSR1)
+    server.process.send_signal(memprobe.SIGNAL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         new = set(server.probes.glob("probe-*.json")) - before if server.probes.exists() else set()
