@@ -115,6 +115,9 @@ class Config:
     #: Largest JSON body the API reads: a 20,000-character follow-up report with every
     #: character \u-escaped is about 120 KB (docs/api.md, "Limits").
     API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+    #: Engine.IO heartbeat: a ping every interval; a viewer silent for interval + timeout is dropped.
+    SOCKETIO_PING_INTERVAL = float(os.environ.get("SOCKETIO_PING_INTERVAL", "25"))
+    SOCKETIO_PING_TIMEOUT = float(os.environ.get("SOCKETIO_PING_TIMEOUT", "20"))
     #: Largest Socket.IO message the transport reads (engine.io's maxPayload); a bigger websocket
     #: message closes that connection. Event payloads over 64 KB get a failed ack before this.
     SOCKETIO_MAX_MESSAGE_BYTES = int(os.environ.get("SOCKETIO_MAX_MESSAGE_BYTES", str(1_000_000)))
@@ -150,6 +153,8 @@ class Config:
     #: Build each batch's websocket frame once and write it to every viewer directly (gevent-websocket
     #: servers; app/core/wire.py) instead of through engineio's per-connection writer. Off: compare.
     LIVE_DIRECT_FRAMES = os.environ.get("LIVE_DIRECT_FRAMES", "1") != "0"
+    #: Idle websocket connections without engineio's ping and writer greenlets (app/core/leansocket.py).
+    LEAN_SOCKETS = os.environ.get("LEAN_SOCKETS", "1") != "0"
     #: Seconds between two writes of the like counters to the database (one UPDATE per episode).
     LIKE_FLUSH_SECONDS = float(os.environ.get("LIKE_FLUSH_SECONDS", "1.0"))
     #: Like taps one connection may send per second.

@@ -5,9 +5,12 @@ import os
 
 if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
     # Patch before anything imports sockets or threads.
+    import gevent
     from gevent import monkey
 
     monkey.patch_all()
+    # No spawning stack and tree kept on every greenlet (a debugging aid): ≈ 1 KB per viewer.
+    gevent.config.track_greenlet_tree = os.environ.get("GEVENT_TRACK_GREENLET_TREE", "0") not in ("", "0", "false")
 
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
@@ -19,6 +22,9 @@ if os.environ.get("ZHIBO_ASYNC", "gevent") == "gevent":
 
     gctune.tune(app.config["GC_THRESHOLDS"])  # no full-collection pauses among thousands of viewers
     probe.install(app, socketio)  # benchmarks only (PROBE_FILE): round trips and hub delay
+    from app.core import memprobe
+
+    memprobe.install()  # debug only: a no-op unless ZHIBO_MEMPROBE is set (bench/live/memory.py)
 
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")

@@ -131,12 +131,16 @@ def _init_extensions(app: Flask) -> None:
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
                       async_handlers=app.config["SOCKETIO_ASYNC_HANDLERS"],
                       serializer=StrictPacket, max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
+                      ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
+                      ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
                       logger=False, engineio_logger=False)
-    from app.core import wire
+    from app.core import leansocket, wire
     from app.sockets import register_namespaces
 
     if app.config.get("LIVE_DIRECT_FRAMES", True):
         wire.install(socketio)  # gevent-websocket servers only; elsewhere engineio's queues as usual
+    if app.config.get("LEAN_SOCKETS", True):
+        leansocket.install(socketio)  # gevent-websocket only: no ping or writer greenlet while idle
     register_namespaces(socketio)
 
 

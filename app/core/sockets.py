@@ -67,7 +67,22 @@ class SafeNamespace(Namespace):
             return self.socketio._handle_event(failed, event, self.namespace, *args)
         if event not in ("connect", "disconnect") and not hasattr(self, "on_" + event):
             return {"ok": False, "error": {"code": "unknown_event", "message": str(_l("Unknown event."))}}
-        return super().trigger_event(event, *args)
+        try:
+            return super().trigger_event(event, *args)
+        finally:
+            if args:
+                self._forget_request(args[0])
+
+    def _forget_request(self, sid: str) -> None:
+        """Drop the event's Request from the connection's environ, where werkzeug caches it.
+
+        Flask-SocketIO builds a new Request from the same environ for every event, and werkzeug
+        stores each in `environ["werkzeug.request"]`: without this, every idle connection keeps
+        its last event's Request (parsed cookies, headers, the event's arguments) until its next.
+        """
+        environ = self.socketio.server.get_environ(sid, self.namespace)
+        if environ:
+            environ.pop("werkzeug.request", None)
 
 
 def failed(error: DomainError) -> dict:

@@ -6,10 +6,11 @@ from datetime import timedelta
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
-from app.core import clock, redisclient, wire
+from app.core import clock, leansocket, redisclient, wire
 from app.core.deadline import deadline
 from app.extensions import db, socketio
 from app.live import relay
+from app.live.ordering import order
 from app.main.queries import home_page
 from app.notifications.models import Heartbeat
 
@@ -67,6 +68,7 @@ def healthz():
     else:
         status["scheduler"]["state"] = "not_started"
     status["live"] = {"direct_frames": wire.installed(socketio), "frames": wire.stats(),
-                      "relay_waiting": relay.waiting()}
+                      "relay_waiting": relay.waiting(), "lean_sockets": leansocket.installed(socketio),
+                      "ordering": order.stats()}
     status["ok"] = code == 200
     return jsonify(status), code
