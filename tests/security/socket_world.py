@@ -9,6 +9,7 @@ from app.core.auth import actor_for
 from app.core.db import unit_of_work
 from app.episodes.models import Episode
 from app.extensions import db, socketio
+from app.live import seqs
 from app.live import broadcast, likes, moderation, presence, words
 from app.live import events as live_events
 from app.live.models import Comment
@@ -57,8 +58,8 @@ def add_comment(world: dict, *, state: str = "published", kind: str = "question"
                 body: str = "食堂多久复查？") -> int:
     """A committed comment by the world's asker (not through the rate-limited service)."""
     ep = db.session.get(Episode, world[episode])
-    ep.last_comment_seq += 1
-    comment = Comment(episode_id=ep.id, seq=ep.last_comment_seq, user_id=world["asker"], kind=kind, body=body,
+    comment = Comment(episode_id=ep.id, seq=seqs.take(db.session.connection(), ep.id), user_id=world["asker"],
+                      kind=kind, body=body,
                       state=state, created_at=clock.now())
     db.session.add(comment)
     db.session.commit()

@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.core import clock
 from app.core.auth import actor_for
 from app.extensions import db
+from app.live import seqs
 from app.live.models import Comment, LiveNote
 from app.observers.models import Observer, ObserverNote
 from app.polls.models import Poll, Topic
@@ -115,8 +116,8 @@ def world(app, users):
     for i, payload in enumerate(PAYLOADS):
         author = authors[i % len(authors)]
         for kind in ("comment", "question"):
-            ep.last_comment_seq += 1
-            db.session.add(Comment(episode_id=ep.id, seq=ep.last_comment_seq, user_id=author.id, kind=kind,
+            db.session.add(Comment(episode_id=ep.id, seq=seqs.take(db.session.connection(), ep.id),
+                                   user_id=author.id, kind=kind,
                                    body=payload, answer_body=payload if kind == "question" else None,
                                    created_at=now))
         db.session.add(LiveNote(episode_id=ep.id, author_id=users["coordinator"].id, body=payload,
