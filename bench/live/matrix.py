@@ -81,7 +81,7 @@ def row(name: str, r: dict) -> str:
             f"{r.get('comments_persisted')} | {'yes' if r.get('every_viewer_got_every_seq_once') else 'no'} / "
             f"{r.get('out_of_order')} | {deliveries:,}/s | {r.get('server_cpu_pct')}% | "
             f"{r.get('server_rss_mb_joined')} MB | {r.get('server_kb_per_connection')} KB | "
-            f"{r.get('client_cpu_pct')} | {'held' if held(r) else 'missed'} |")
+            f"{r.get('client_cpu_pct')} | {r.get('connect_s')} s | {'held' if held(r) else 'missed'} |")
 
 
 def main() -> None:
@@ -93,19 +93,25 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:55432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6390")
     parser.add_argument("--two-cpus", help="--server-cpus for the two-process runs (default: both on the server CPU)")
+    parser.add_argument("--cpu-quota", type=float, help="cap every server process at this many cores "
+                        "(run.py --cpu-quota: an emulated core each, for the scale-out comparison)")
+    parser.add_argument("--all-steps", action="store_true",
+                        help="run every step even past a miss (overload rows: is order kept?)")
     parser.add_argument("--json")
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
     results: dict[str, list[dict]] = {}
     print("| config | viewers | rate | p50 | p99 | sent / acked / stored | exactly once / out of order | "
-          "deliveries | server CPU | RSS joined | per connection | client CPU | |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "deliveries | server CPU | RSS joined | per connection | client CPU | connect | |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.configs.split(","):
         results[name] = []
         for viewers in steps:
             out = f"/tmp/zhibo-matrix-{name}-{viewers}.json"
             cmd = [PYTHON, str(HERE / "run.py"), "--viewers", str(viewers), "--rate", str(args.rate),
                    "--seconds", str(args.seconds), "--json", out, *config_args(name, args)]
+            if args.cpu_quota:
+                cmd += ["--cpu-quota", str(args.cpu_quota)]
             subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 report = json.loads(Path(out).read_text())
@@ -114,7 +120,7 @@ def main() -> None:
                 break
             results[name].append(report)
             print(row(name, report), flush=True)
-            if not held(report):
+            if not held(report) and not args.all_steps:
                 break
     print()
     for name, runs in results.items():
