@@ -20,9 +20,8 @@ from app.core.errors import ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
-from app.episodes.services import record_viewer
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, likes, moderation, presence, relay, seqs
+from app.live import background, broadcast, comments, likes, moderation, presence, views
 from app.live.access import visible_episode
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
@@ -172,10 +171,8 @@ def _join(payload: dict) -> dict:
            "pinned": comments.pinned_item(episode)}
     if last_seq:
         ack["hidden"] = comments.hidden_since(episode.id, last_seq)
-    if new and episode.state == "live":  # last: after this commit the episode would reload
-        key = presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid)
-        with unit_of_work():
-            record_viewer(episode.id, key, clock.now())
+    if new and episode.state == "live":  # a view, written by the next flush: no write on the episode row
+        views.note(episode.id, presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid))
     return ack
 
 

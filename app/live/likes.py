@@ -20,7 +20,7 @@ from app.core.auth import Actor
 from app.core.errors import Conflict, NotFound, RateLimited
 from app.episodes.models import Episode
 from app.extensions import db
-from app.live import broadcast, presence
+from app.live import broadcast, presence, views
 from app.live.access import visible_episode
 
 log = logging.getLogger(__name__)
@@ -229,13 +229,14 @@ def flush_likes() -> int:
 
 
 def flush_loop(app: Flask, socketio) -> None:
-    """Background task: flush likes and peak viewers every LIKE_FLUSH_SECONDS."""
+    """Background task: flush likes, views and peak viewers every LIKE_FLUSH_SECONDS."""
     interval = float(app.config.get("LIKE_FLUSH_SECONDS", 1.0))
     while True:
         socketio.sleep(interval)
         try:
             with app.app_context():
                 flush_likes()
+                views.flush_views()
                 # Viewers across every process (Redis) or this one; then the stored peak.
                 # Likes too: taps on other processes move the shared total without passing here.
                 for episode_id, total in presence.publish_counts().items():
