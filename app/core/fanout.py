@@ -34,6 +34,8 @@ class Batcher:
         self.send: Callable[..., Any] | None = None
         self._items: dict[str, list[Any]] = defaultdict(list)
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
+        #: Items ever added per room: what a room shows is unchanged while its generation is.
+        self._generations: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._started = False
         #: Called before each flush (the live room releases items a missing seq held back).
@@ -43,6 +45,12 @@ class Batcher:
         """Queue an item for the room's next batch."""
         with self._lock:
             self._items[room].append(item)
+            self._generations[room] += 1
+
+    def generation(self, room: str) -> int:
+        """How many items were added for the room so far (a cache of the room is fresh while this holds)."""
+        with self._lock:
+            return self._generations[room]
 
     def put(self, room: str, key: str, value: Any) -> None:
         """Set the latest value of key for the room's next batch (older values are dropped)."""

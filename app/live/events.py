@@ -21,7 +21,7 @@ from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, likes, moderation, presence, views
+from app.live import background, broadcast, comments, joins, likes, moderation, presence, views
 from app.live.access import visible_episode
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
@@ -163,14 +163,9 @@ def _join(payload: dict) -> dict:
     current, new = presence.join(episode.id, sid)
     broadcast.put_if_changed(episode.id, "viewers", current)
     background.start_background(current_app._get_current_object(), socketio)
-    rows, more = comments.history(episode.id, last_seq)
     total = likes.counter().total(episode.id)
-    ack = {"episode": _episode_summary(episode), "comments": [broadcast.comment_item(c) for c in rows],
-           "more": more, "last_seq": rows[-1].seq if rows else last_seq or 0,
-           "likes": total if total is not None else episode.like_count, "viewers": current,
-           "pinned": comments.pinned_item(episode)}
-    if last_seq:
-        ack["hidden"] = comments.hidden_since(episode.id, last_seq)
+    ack = {"episode": _episode_summary(episode), **joins.room_view(episode, last_seq),
+           "likes": total if total is not None else episode.like_count, "viewers": current}
     if new and episode.state == "live":  # a view, written by the next flush: no write on the episode row
         views.note(episode.id, presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid))
     return ack
@@ -277,6 +272,7 @@ def reset_state() -> None:
     """Forget per-connection actors, like buckets and cached episode states (tests)."""
     _actors.clear()
     likes.reset_taps()
+    joins.reset()
 
 
 def register_live_namespace(socketio) -> None:

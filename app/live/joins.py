@@ -1,0 +1,72 @@
+"""What a join's ack carries of the room (history, pinned item), shared by every joiner for a moment.
+
+A join storm is thousands of viewers asking for the same thing: the room's last 50 comments
+(or, after a restart, what came after the same last seq) and its pinned item. Loading and
+shaping 50 comments with their authors was two thirds of a join's CPU (≈ 7 ms), so one
+process could not answer more than ~150 joins a second. `room_view` builds it once per room
+and last seq and shares it while it is fresh.
+
+Fresh means exact, not "recent enough": every change to what the room shows (a comment, an
+answer, an upvote, a hidden comment, a pin…) adds an item to the room's batch in this process,
+from this process or through the relay, and that bumps the batcher's generation of the room
+(app/core/fanout.py). An entry is used only while the room's generation is the one read *before*
+it was built, so a joiner never gets a view older than the last batch it could have missed: it
+joined the room before reading the view, so whatever changed after the view was read reaches it
+in a batch. Clients already drop an item they have twice (by id). ROOM_VIEW_SECONDS bounds what
+changes without an item (an author renamed) and the memory of idle rooms.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from app.episodes.models import Episode
+from app.episodes.rooms import episode_room
+from app.live import broadcast, comments
+from app.live.batch import batcher
+
+#: Longest an entry is shared, changed or not (seconds).
+ROOM_VIEW_SECONDS = 2.0
+#: Entries kept per room (distinct last seqs of resuming viewers).
+PER_ROOM = 64
+
+_lock = threading.Lock()
+#: (episode id, last seq or None) → (room generation, monotonic time built, the view)
+_views: dict[tuple[int, int | None], tuple[int, float, dict[str, Any]]] = {}
+
+
+def room_view(episode: Episode, last_seq: int | None) -> dict[str, Any]:
+    """The ack's comments, more, last_seq, pinned (and hidden, when resuming) for this room and last seq."""
+    room, key, now = episode_room(episode.id), (episode.id, last_seq), time.monotonic()
+    generation = batcher.generation(room)  # read before building: a change meanwhile makes it stale
+    with _lock:
+        found = _views.get(key)
+    if found is not None and found[0] == generation and now - found[1] < ROOM_VIEW_SECONDS:
+        return found[2]
+    rows, more = comments.history(episode.id, last_seq)
+    view: dict[str, Any] = {"comments": [broadcast.comment_item(c) for c in rows], "more": more,
+                            "last_seq": rows[-1].seq if rows else last_seq or 0,
+                            "pinned": comments.pinned_item(episode)}
+    if last_seq:
+        view["hidden"] = comments.hidden_since(episode.id, last_seq)
+    with _lock:
+        if sum(1 for k in _views if k[0] == episode.id) >= PER_ROOM:
+            for k in [k for k in _views if k[0] == episode.id]:
+                del _views[k]
+        _views[key] = (generation, now, view)
+    return view
+
+
+def forget_stale() -> None:
+    """Drop entries past ROOM_VIEW_SECONDS (called by the periodic flush)."""
+    now = time.monotonic()
+    with _lock:
+        for key in [k for k, v in _views.items() if now - v[1] >= ROOM_VIEW_SECONDS]:
+            del _views[key]
+
+
+def reset() -> None:
+    """Forget every entry (tests)."""
+    with _lock:
+        _views.clear()
