@@ -18,11 +18,9 @@ from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
 from app.core.errors import ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
-from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db, socketio
 from app.live import background, broadcast, comments, joins, likes, moderation, presence, views
-from app.live.access import visible_episode
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
 MAX_LIKES_PER_MESSAGE = 50
@@ -141,7 +139,8 @@ def _optional_int(payload: dict, key: str) -> int | None:
     return require_int(payload, key) if payload.get(key) is not None else None
 
 
-def _episode_summary(episode: Episode) -> dict:
+def _episode_summary(episode) -> dict:
+    """The ack's facts of the episode (an Episode or the join's row)."""
     return {"id": episode.id, "number": episode.number, "state": episode.state,
             "live_at": episode.live_at.isoformat() if episode.live_at else None,
             "slow_mode_seconds": episode.slow_mode_seconds}
@@ -156,7 +155,7 @@ def _join(payload: dict) -> dict:
         raise ValidationFailed(_l("The field %(field)s must be a positive whole number.", field="last_seq"),
                                code="bad_payload", details={"field": "last_seq"})
     actor = _actor()
-    episode = visible_episode(actor, episode_id)
+    episode = joins.join_target(actor, episode_id)
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
     relay.watch(episode_room(episode.id), lambda: seqs.last(episode.id))  # where the room's order starts

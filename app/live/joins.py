@@ -21,9 +21,15 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
+from app.core.auth import Actor
 from app.episodes.models import Episode
+from app.episodes.queries import PUBLIC_STATES
 from app.episodes.rooms import episode_room
+from app.extensions import db
 from app.live import broadcast, comments
+from app.live.access import visible_episode
 from app.live.batch import batcher
 
 #: Longest an entry is shared, changed or not (seconds).
@@ -34,9 +40,28 @@ PER_ROOM = 64
 _lock = threading.Lock()
 #: (episode id, last seq or None) → (room generation, monotonic time built, the view)
 _views: dict[tuple[int, int | None], tuple[int, float, dict[str, Any]]] = {}
+_EPISODES = Episode.__table__
+#: What a join needs of its episode, as a plain row: loading the ORM entity (32 columns, identity
+#: map, events) was a fifth of a join storm's server CPU.
+_JOIN_TARGET = select(_EPISODES.c.id, _EPISODES.c.number, _EPISODES.c.state, _EPISODES.c.live_at,
+                      _EPISODES.c.slow_mode_seconds, _EPISODES.c.like_count, _EPISODES.c.pinned_comment_id,
+                      _EPISODES.c.pinned_note_id).where(_EPISODES.c.id == bindparam("episode_id"))
 
 
-def room_view(episode: Episode, last_seq: int | None) -> dict[str, Any]:
+def join_target(actor: Actor, episode_id: int):
+    """The episode a viewer joins (id, number, state, live_at, slow mode, likes, pins), if the actor may see it.
+
+    A public episode is visible to everyone: one plain row, read fresh on every join (its state
+    decides whether the join is a view). Anything else goes through visible_episode, which
+    refuses or admits (the coordinator and the episode's agencies see drafts).
+    """
+    row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
+    if row is not None and row.state in PUBLIC_STATES:
+        return row
+    return visible_episode(actor, episode_id)
+
+
+def room_view(episode, last_seq: int | None) -> dict[str, Any]:
     """The ack's comments, more, last_seq, pinned (and hidden, when resuming) for this room and last seq."""
     room, key, now = episode_room(episode.id), (episode.id, last_seq), time.monotonic()
     generation = batcher.generation(room)  # read before building: a change meanwhile makes it stale
