@@ -260,6 +260,8 @@ def main() -> None:
             "connect_and_join_p99_ms": _ms(joined["total_s"], 0.99),
             "every_ack_had_history": joined["history"] == [expected_history], "history_sizes": joined["history"],
             "server_cpu_pct": common.cpu_percent(before, after), "server_cpu_wait_pct": common.wait_percent(before, after),
+            # CPU-independent: what one viewer's connect + join costs the server, whoever else uses the core.
+            "server_cpu_ms_per_viewer": round(1000 * (after.cpu_s - before.cpu_s) / max(1, joined["joined"]), 2),
             "server_rss_mb": round(after.rss_mb, 1)}
         ok = joined["joined"] == args.viewers and report["storm"]["every_ack_had_history"]
         time.sleep(3)  # the flush writes the noted viewers
@@ -278,8 +280,10 @@ def main() -> None:
             server.process.wait(10)
             server.start(server_cpu)
             up = time.time()
+            restarted = common.sample(server.process.pid)
             after_restart = _post_comments(server.url, episode, token, args.comments, "重启后", per_second=2)
             back = json.loads(common.expect_line(client, "BACK ", timeout=600))
+            taken = common.sample(server.process.pid)
             seqs, verify = _published_seqs(server, episode)
             end_line = "END " + json.dumps(seqs)
             times = back["rejoined_at"]
@@ -291,6 +295,9 @@ def main() -> None:
                 "p50_back_after_up_s": round(common.quantile(times, 0.5) - up, 2) if times else None,
                 "rejoin_ack_p50_ms": _ms(back["rejoin_s"], 0.5), "rejoin_ack_p99_ms": _ms(back["rejoin_s"], 0.99),
                 "reconnect_attempts_max": max(back["attempts"]) if back["attempts"] else None,
+                "server_cpu_pct": common.cpu_percent(restarted, taken),
+                "server_cpu_wait_pct": common.wait_percent(restarted, taken),
+                "server_cpu_ms_per_viewer": round(1000 * (taken.cpu_s - restarted.cpu_s) / max(1, back["back"]), 2),
                 "comments_before_kill": len(before_kill), "comments_after_restart": len(after_restart)}
             ok = ok and back["back"] == joined["joined"]
         client.stdin.write(end_line + "\n")
