@@ -121,8 +121,11 @@ def test_joins_complete_while_another_connection_holds_the_episode_row(app, live
     holder = db.engine.connect()
     holder.execute(text("SELECT id FROM episodes WHERE id = :id FOR UPDATE"), {"id": episode_id})
     acks: list[dict] = []
-    worker = threading.Thread(target=lambda: acks.extend(
-        _join(app, episode_id, f"browser-key-{n:04d}") for n in range(20)), daemon=True)
+    def joins() -> None:
+        with app.app_context():
+            acks.extend(_join(app, episode_id, f"browser-key-{n:04d}") for n in range(20))
+
+    worker = threading.Thread(target=joins, daemon=True)
     try:
         worker.start()
         worker.join(60)  # a hang guard, not a timing assertion: before, the first join waited for ever
