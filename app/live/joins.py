@@ -6,14 +6,21 @@ shaping 50 comments with their authors was two thirds of a join's CPU (≈ 7 ms)
 process could not answer more than ~150 joins a second. `room_view` builds it once per room
 and last seq and shares it while it is fresh.
 
-Fresh means exact, not "recent enough": every change to what the room shows (a comment, an
-answer, an upvote, a hidden comment, a pin…) adds an item to the room's batch in this process,
-from this process or through the relay, and that bumps the batcher's generation of the room
-(app/core/fanout.py). An entry is used only while the room's generation is the one read *before*
-it was built, so a joiner never gets a view older than the last batch it could have missed: it
-joined the room before reading the view, so whatever changed after the view was read reaches it
-in a batch. Clients already drop an item they have twice (by id). ROOM_VIEW_SECONDS bounds what
-changes without an item (an author renamed) and the memory of idle rooms.
+Fresh means exact, not "recent enough". A joiner joins the room *before* it reads the view, so
+every item that reaches the room's batcher (from this process or through the relay) and is sent
+after that reaches it in a batch; what it could miss is only an item already sent. So an entry is
+used only while the batcher has drained no batch of items for the room since the entry was
+started (`Batcher.generation`, read before building): with 0.5 s batches a busy room's view is
+rebuilt at most twice a second, however fast comments come. Clients drop an item they have twice
+(by id). ROOM_VIEW_SECONDS bounds what changes without an item (an author renamed) and the memory
+of idle rooms.
+
+The episode row a join needs (`join_target`) is shared for JOIN_TARGET_SECONDS too, as the like
+path does (likes.TARGET_TTL): in a storm on PostgreSQL each join's query held a pooled connection
+while the greenlet waited for its turn in gevent's hub behind thousands of others, and the pool
+ran out (QueuePool timeouts, failed joins). The cost: for up to a second after the episode goes
+live or ends, a join's ack may carry the old state, and such a join is counted as a view (or not)
+by that old state.
 """
 from __future__ import annotations
 
@@ -36,6 +43,10 @@ from app.live.batch import batcher
 ROOM_VIEW_SECONDS = 2.0
 #: Entries kept per room (distinct last seqs of resuming viewers).
 PER_ROOM = 64
+#: How long a public episode's row is shared by joins (seconds).
+JOIN_TARGET_SECONDS = 1.0
+#: episode id → (its row, monotonic expiry); public episodes only (visible to everyone)
+_targets: dict[int, tuple[Any, float]] = {}
 
 _lock = threading.Lock()
 #: (episode id, last seq or None) → (room generation, monotonic time built, the view)
@@ -44,19 +55,28 @@ _EPISODES = Episode.__table__
 #: What a join needs of its episode, as a plain row: loading the ORM entity (32 columns, identity
 #: map, events) was a fifth of a join storm's server CPU.
 _JOIN_TARGET = select(_EPISODES.c.id, _EPISODES.c.number, _EPISODES.c.state, _EPISODES.c.live_at,
-                      _EPISODES.c.slow_mode_seconds, _EPISODES.c.like_count, _EPISODES.c.pinned_comment_id,
-                      _EPISODES.c.pinned_note_id).where(_EPISODES.c.id == bindparam("episode_id"))
+                      _EPISODES.c.slow_mode_seconds, _EPISODES.c.like_count
+                      ).where(_EPISODES.c.id == bindparam("episode_id"))
+#: The pins, read with the history (a pin is an item of the room's batch: the view is rebuilt after it).
+_PINS = select(_EPISODES.c.pinned_comment_id, _EPISODES.c.pinned_note_id).where(_EPISODES.c.id == bindparam("episode_id"))
 
 
 def join_target(actor: Actor, episode_id: int):
-    """The episode a viewer joins (id, number, state, live_at, slow mode, likes, pins), if the actor may see it.
+    """The episode a viewer joins (id, number, state, live_at, slow mode, likes), if the actor may see it.
 
-    A public episode is visible to everyone: one plain row, read fresh on every join (its state
-    decides whether the join is a view). Anything else goes through visible_episode, which
-    refuses or admits (the coordinator and the episode's agencies see drafts).
+    A public episode is visible to everyone: one plain row, shared for JOIN_TARGET_SECONDS.
+    Anything else goes through visible_episode, which refuses or admits (the coordinator and
+    the episode's agencies see drafts).
     """
+    now = time.monotonic()
+    with _lock:
+        cached = _targets.get(episode_id)
+    if cached is not None and cached[1] > now:
+        return cached[0]
     row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
     if row is not None and row.state in PUBLIC_STATES:
+        with _lock:
+            _targets[episode_id] = (row, now + JOIN_TARGET_SECONDS)
         return row
     return visible_episode(actor, episode_id)
 
@@ -72,7 +92,7 @@ def room_view(episode, last_seq: int | None) -> dict[str, Any]:
     rows, more = comments.history(episode.id, last_seq)
     view: dict[str, Any] = {"comments": [broadcast.comment_item(c) for c in rows], "more": more,
                             "last_seq": rows[-1].seq if rows else last_seq or 0,
-                            "pinned": comments.pinned_item(episode)}
+                            "pinned": comments.pinned_item(db.session.execute(_PINS, {"episode_id": episode.id}).one())}
     if last_seq:
         view["hidden"] = comments.hidden_since(episode.id, last_seq)
     with _lock:
@@ -89,9 +109,12 @@ def forget_stale() -> None:
     with _lock:
         for key in [k for k, v in _views.items() if now - v[1] >= ROOM_VIEW_SECONDS]:
             del _views[key]
+        for episode_id in [k for k, v in _targets.items() if v[1] <= now]:
+            del _targets[episode_id]
 
 
 def reset() -> None:
     """Forget every entry (tests)."""
     with _lock:
         _views.clear()
+        _targets.clear()
