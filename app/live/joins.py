@@ -47,6 +47,10 @@ PER_ROOM = 64
 JOIN_TARGET_SECONDS = 1.0
 #: episode id → (its row, monotonic expiry); public episodes only (visible to everyone)
 _targets: dict[int, tuple[Any, float]] = {}
+#: Episodes whose row a join is reading right now (the others keep the old one meanwhile).
+_refreshing: set[int] = set()
+#: (episode id, last seq) → the lock of whoever builds that view
+_building: dict[tuple[int, int | None], threading.Lock] = {}
 
 _lock = threading.Lock()
 #: (episode id, last seq or None) → (room generation, monotonic time built, the view)
@@ -71,35 +75,57 @@ def join_target(actor: Actor, episode_id: int):
     now = time.monotonic()
     with _lock:
         cached = _targets.get(episode_id)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
-    if row is not None and row.state in PUBLIC_STATES:
+        if cached is not None and (cached[1] > now or episode_id in _refreshing):
+            return cached[0]  # fresh, or being refreshed by another join: one query per episode at a time
+        _refreshing.add(episode_id)
+    try:
+        row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
+        if row is not None and row.state in PUBLIC_STATES:
+            with _lock:
+                _targets[episode_id] = (row, time.monotonic() + JOIN_TARGET_SECONDS)
+            return row
+    finally:
         with _lock:
-            _targets[episode_id] = (row, now + JOIN_TARGET_SECONDS)
-        return row
+            _refreshing.discard(episode_id)
     return visible_episode(actor, episode_id)
 
 
-def room_view(episode, last_seq: int | None) -> dict[str, Any]:
-    """The ack's comments, more, last_seq, pinned (and hidden, when resuming) for this room and last seq."""
-    room, key, now = episode_room(episode.id), (episode.id, last_seq), time.monotonic()
-    generation = batcher.generation(room)  # read before building: a change meanwhile makes it stale
+def _fresh(key: tuple[int, int | None], room: str) -> dict[str, Any] | None:
+    """The shared view for key if no batch of the room's items was drained since it was started."""
+    generation, now = batcher.generation(room), time.monotonic()
     with _lock:
         found = _views.get(key)
     if found is not None and found[0] == generation and now - found[1] < ROOM_VIEW_SECONDS:
         return found[2]
-    rows, more = comments.history(episode.id, last_seq)
-    view: dict[str, Any] = {"comments": [broadcast.comment_item(c) for c in rows], "more": more,
-                            "last_seq": rows[-1].seq if rows else last_seq or 0,
-                            "pinned": comments.pinned_item(db.session.execute(_PINS, {"episode_id": episode.id}).one())}
-    if last_seq:
-        view["hidden"] = comments.hidden_since(episode.id, last_seq)
+    return None
+
+
+def room_view(episode, last_seq: int | None) -> dict[str, Any]:
+    """The ack's comments, more, last_seq, pinned (and hidden, when resuming) for this room and last seq."""
+    room, key = episode_room(episode.id), (episode.id, last_seq)
+    view = _fresh(key, room)
+    if view is not None:
+        return view
     with _lock:
-        if sum(1 for k in _views if k[0] == episode.id) >= PER_ROOM:
-            for k in [k for k in _views if k[0] == episode.id]:
-                del _views[k]
-        _views[key] = (generation, now, view)
+        building = _building.setdefault(key, threading.Lock())
+    # One join builds, the others of the storm wait for it (greenlets: the lock yields) and check again:
+    # without this, every joiner arriving while the first query ran queried too.
+    with building:
+        view = _fresh(key, room)
+        if view is not None:
+            return view
+        generation, now = batcher.generation(room), time.monotonic()  # read before building
+        rows, more = comments.history(episode.id, last_seq)
+        view = {"comments": [broadcast.comment_item(c) for c in rows], "more": more,
+                "last_seq": rows[-1].seq if rows else last_seq or 0,
+                "pinned": comments.pinned_item(db.session.execute(_PINS, {"episode_id": episode.id}).one())}
+        if last_seq:
+            view["hidden"] = comments.hidden_since(episode.id, last_seq)
+        with _lock:
+            if sum(1 for k in _views if k[0] == episode.id) >= PER_ROOM:
+                for k in [k for k in _views if k[0] == episode.id]:
+                    del _views[k]
+            _views[key] = (generation, now, view)
     return view
 
 
@@ -111,6 +137,8 @@ def forget_stale() -> None:
             del _views[key]
         for episode_id in [k for k, v in _targets.items() if v[1] <= now]:
             del _targets[episode_id]
+        for key in [k for k, lock in _building.items() if k not in _views and not lock.locked()]:
+            del _building[key]
 
 
 def reset() -> None:
@@ -118,3 +146,5 @@ def reset() -> None:
     with _lock:
         _views.clear()
         _targets.clear()
+        _refreshing.clear()
+        _building.clear()
