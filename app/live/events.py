@@ -164,11 +164,10 @@ def _join(payload: dict) -> dict:
     background.start_background(current_app._get_current_object(), socketio)
     ack = {"episode": _episode_summary(episode), **joins.room_view(episode, last_seq), "viewers": current}
     # The join reads nothing more from the database: give the connection back before the Redis round
-    # trips. In a storm thousands of joins wait their turn in gevent's hub; each holding a pooled
+    # trip (the like total, once a second). In a storm thousands of joins wait their turn in gevent's hub; each holding a pooled
     # connection meanwhile exhausted the pool (QueuePool timeouts: failed joins, bench/live/joinstorm.py).
     db.session.close()
-    total = likes.counter().total(episode.id)
-    ack["likes"] = total if total is not None else episode.like_count
+    ack["likes"] = joins.likes_total(episode)
     if new and episode.state == "live":  # a view, written by the next flush: no write on the episode row
         views.note(episode.id, presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid))
     return ack

@@ -35,7 +35,7 @@ from app.episodes.models import Episode
 from app.episodes.queries import PUBLIC_STATES
 from app.episodes.rooms import episode_room
 from app.extensions import db
-from app.live import broadcast, comments
+from app.live import broadcast, comments, likes
 from app.live.access import visible_episode
 from app.live.batch import batcher
 
@@ -47,8 +47,10 @@ PER_ROOM = 64
 JOIN_TARGET_SECONDS = 1.0
 #: episode id → (its row, monotonic expiry); public episodes only (visible to everyone)
 _targets: dict[int, tuple[Any, float]] = {}
-#: Episodes whose row a join is reading right now (the others keep the old one meanwhile).
-_refreshing: set[int] = set()
+#: episode id → (the running like total, monotonic expiry): one Redis read per episode per second
+_likes: dict[int, tuple[int, float]] = {}
+#: Episode ids (and ("likes", id)) a join is reading right now (the others keep the old value meanwhile).
+_refreshing: set = set()
 #: (episode id, last seq) → the lock of whoever builds that view
 _building: dict[tuple[int, int | None], threading.Lock] = {}
 
@@ -90,6 +92,29 @@ def join_target(actor: Actor, episode_id: int):
     return visible_episode(actor, episode_id)
 
 
+def likes_total(episode) -> int:
+    """The running like total for a join's ack, shared for JOIN_TARGET_SECONDS (the next batch carries newer).
+
+    One Redis read per join used one of the process's pooled Redis connections through a turn in
+    gevent's hub: 300 joins at once emptied the pool (100) and failed (tests/scaleout/test_joins.py).
+    """
+    now = time.monotonic()
+    with _lock:
+        cached = _likes.get(episode.id)
+        if cached is not None and (cached[1] > now or ("likes", episode.id) in _refreshing):
+            return cached[0]
+        _refreshing.add(("likes", episode.id))
+    try:
+        total = likes.counter().total(episode.id)
+        value = total if total is not None else episode.like_count
+        with _lock:
+            _likes[episode.id] = (value, time.monotonic() + JOIN_TARGET_SECONDS)
+        return value
+    finally:
+        with _lock:
+            _refreshing.discard(("likes", episode.id))
+
+
 def _fresh(key: tuple[int, int | None], room: str) -> dict[str, Any] | None:
     """The shared view for key if no batch of the room's items was drained since it was started."""
     generation, now = batcher.generation(room), time.monotonic()
@@ -121,6 +146,7 @@ def room_view(episode, last_seq: int | None) -> dict[str, Any]:
                 "pinned": comments.pinned_item(db.session.execute(_PINS, {"episode_id": episode.id}).one())}
         if last_seq:
             view["hidden"] = comments.hidden_since(episode.id, last_seq)
+        forget_stale()
         with _lock:
             if sum(1 for k in _views if k[0] == episode.id) >= PER_ROOM:
                 for k in [k for k in _views if k[0] == episode.id]:
@@ -130,13 +156,15 @@ def room_view(episode, last_seq: int | None) -> dict[str, Any]:
 
 
 def forget_stale() -> None:
-    """Drop entries past ROOM_VIEW_SECONDS (called by the periodic flush)."""
+    """Drop entries past ROOM_VIEW_SECONDS (whenever a view is built)."""
     now = time.monotonic()
     with _lock:
         for key in [k for k, v in _views.items() if now - v[1] >= ROOM_VIEW_SECONDS]:
             del _views[key]
         for episode_id in [k for k, v in _targets.items() if v[1] <= now]:
             del _targets[episode_id]
+        for episode_id in [k for k, v in _likes.items() if v[1] <= now]:
+            del _likes[episode_id]
         for key in [k for k, lock in _building.items() if k not in _views and not lock.locked()]:
             del _building[key]
 
@@ -146,5 +174,6 @@ def reset() -> None:
     with _lock:
         _views.clear()
         _targets.clear()
+        _likes.clear()
         _refreshing.clear()
         _building.clear()

@@ -20,7 +20,7 @@ from app.core.auth import Actor
 from app.core.errors import Conflict, NotFound, RateLimited
 from app.episodes.models import Episode
 from app.extensions import db
-from app.live import broadcast, joins, presence, views
+from app.live import broadcast, presence, views
 from app.live.access import visible_episode
 
 log = logging.getLogger(__name__)
@@ -237,7 +237,6 @@ def flush_loop(app: Flask, socketio) -> None:
             with app.app_context():
                 flush_likes()
                 views.flush_views()
-                joins.forget_stale()
                 # Viewers across every process (Redis) or this one; then the stored peak.
                 # Likes too: taps on other processes move the shared total without passing here.
                 for episode_id, total in presence.publish_counts().items():

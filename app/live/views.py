@@ -2,20 +2,25 @@
 
 A join never touches the episode row. Before, every first-time join ran `INSERT … ON CONFLICT`
 plus `UPDATE episodes SET view_count = view_count + 1` inside the join, and on PostgreSQL a join
-storm queued on that one row lock (docs/performance.md). Now `note` adds the viewer's key to a
-pending set (in Redis when REDIS_URL is set, so that a process killed before its flush loses
-nothing; else in memory) and `flush_views`, run every LIKE_FLUSH_SECONDS by the like flusher,
-writes each episode's pending keys with `record_viewers`: one multi-row INSERT of the distinct
-viewers and one `UPDATE … view_count + n` per episode per flush, in one transaction. So
-view_count is exact once the pending keys are written: within a flush interval while live, and
-for good after the end (keys noted before the end are flushed after it; joins of an episode
-that is not live are not noted).
+storm queued on that one row lock (docs/performance.md). Now `note` adds the viewer's key to this
+process's pending set and `flush_views`, run every LIKE_FLUSH_SECONDS by the like flusher, writes
+each episode's pending keys with `record_viewers`: one multi-row INSERT of the distinct viewers
+(ON CONFLICT DO NOTHING: several processes may note the same viewer) and one
+`UPDATE … view_count + n` per episode per flush, in one transaction. So view_count is exact once
+the pending keys are written: within a flush interval while live, and for good after the end
+(keys noted before the end are flushed after it; joins of an episode that is not live are not
+noted).
+
+Why in memory even with Redis: a first version kept the pending keys in a Redis set, so that a
+process killed before its flush lost none. It cost every join one more Redis round trip, and in
+a storm of 300 joins at once the process's Redis pool (100 connections) ran out (failed joins,
+tests/scaleout/test_joins.py). A process killed within a second of a viewer's join loses that
+key only if the viewer never comes back: its reconnect to another (or the restarted) process
+is a join, and notes it again.
 """
 from __future__ import annotations
 
 import threading
-
-from flask import current_app
 
 from app.core import clock
 from app.episodes.services import record_viewers
@@ -67,63 +72,16 @@ class MemoryViewLedger(ViewLedger):
             self._pending.clear()
 
 
-class RedisViewLedger(ViewLedger):
-    """Pending keys shared by every process: a Redis set per episode and a set of those episodes."""
-
-    EPISODES = "zhibo:views:episodes"
-    #: Keys taken from Redis in one SPOP: a flush after a storm of 100,000 joins still writes in steps.
-    TAKE = 5000
-
-    def __init__(self, url: str) -> None:
-        from app.core import redisclient
-
-        self.redis = redisclient.client(url)
-
-    def _key(self, episode_id: int) -> str:
-        return f"zhibo:views:pending:{episode_id}"
-
-    def note(self, episode_id: int, key: str) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.sadd(self._key(episode_id), key)
-        pipe.sadd(self.EPISODES, episode_id)
-        pipe.execute()
-
-    def take_pending(self) -> dict[int, set[str]]:
-        # SPOP is atomic: two processes flushing at once never take the same key.
-        pending: dict[int, set[str]] = {}
-        for raw in self.redis.smembers(self.EPISODES):
-            episode_id = int(raw)
-            keys = self.redis.spop(self._key(episode_id), self.TAKE) or []
-            if keys:
-                pending[episode_id] = {k.decode() for k in keys}
-            else:  # empty: forget the episode (a join noted since re-adds it)
-                self.redis.srem(self.EPISODES, episode_id)
-        return pending
-
-    def restore(self, pending: dict[int, set[str]]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        for episode_id, keys in pending.items():
-            pipe.sadd(self._key(episode_id), *keys)
-            pipe.sadd(self.EPISODES, episode_id)
-        pipe.execute()
-
-    def reset(self) -> None:
-        for raw in self.redis.smembers(self.EPISODES):
-            self.redis.delete(self._key(int(raw)))
-        self.redis.delete(self.EPISODES)
-
-
 _ledger: ViewLedger | None = None
 _ledger_lock = threading.Lock()
 
 
 def ledger() -> ViewLedger:
-    """The process's ledger: Redis when REDIS_URL is set, else in memory."""
+    """The process's ledger (in memory, with or without Redis: see the module's docstring)."""
     global _ledger
     with _ledger_lock:
         if _ledger is None:
-            url = current_app.config.get("REDIS_URL")
-            _ledger = RedisViewLedger(url) if url else MemoryViewLedger()
+            _ledger = MemoryViewLedger()
         return _ledger
 
 
