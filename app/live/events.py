@@ -20,7 +20,7 @@ from app.core.errors import ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, joins, likes, moderation, presence, views
+from app.live import background, broadcast, comments, joins, likes, moderation, presence, relay, seqs, views
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
 MAX_LIKES_PER_MESSAGE = 50
