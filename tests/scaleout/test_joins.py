@@ -128,7 +128,7 @@ class Resumer:
         with self.lock:
             self.seqs.update(i["seq"] for i in items if i.get("type", "comment") == "comment")
 
-    def wait_for(self, predicate, timeout: float = 60) -> bool:
+    def wait_for(self, predicate, timeout: float = 120) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
