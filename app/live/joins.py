@@ -46,11 +46,10 @@ PER_ROOM = 64
 #: How long a public episode's row is shared by joins (seconds).
 JOIN_TARGET_SECONDS = 1.0
 #: episode id → (its row, monotonic expiry); public episodes only (visible to everyone)
-_targets: dict[int, tuple[Any, float]] = {}
-#: episode id → (the running like total, monotonic expiry): one Redis read per episode per second
-_likes: dict[int, tuple[int, float]] = {}
-#: Episode ids (and ("likes", id)) a join is reading right now (the others keep the old value meanwhile).
-_refreshing: set = set()
+#: ("row", episode id) → (its row, monotonic expiry), public episodes only; ("likes", episode id) → (total, expiry)
+_shared_values: dict[tuple, tuple[Any, float]] = {}
+#: key of _shared_values → the lock of whoever reads it now
+_readers: dict[tuple, threading.Lock] = {}
 #: (episode id, last seq) → the lock of whoever builds that view
 _building: dict[tuple[int, int | None], threading.Lock] = {}
 
@@ -74,22 +73,42 @@ def join_target(actor: Actor, episode_id: int):
     Anything else goes through visible_episode, which refuses or admits (the coordinator and
     the episode's agencies see drafts).
     """
-    now = time.monotonic()
+    row = _shared(("row", episode_id), lambda: _public_row(episode_id))
+    return row if row is not None else visible_episode(actor, episode_id)
+
+
+def _public_row(episode_id: int):
+    row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
+    return row if row is not None and row.state in PUBLIC_STATES else None
+
+
+def _shared(key: tuple, read) -> Any:
+    """read(), shared for JOIN_TARGET_SECONDS: one reader at a time; during a refresh the others keep the old value.
+
+    The first read of a key makes the others wait for it (greenlets: the lock yields): a storm's
+    first joiners all reading at once emptied the connection pool (too many clients on PostgreSQL).
+    """
     with _lock:
-        cached = _targets.get(episode_id)
-        if cached is not None and (cached[1] > now or episode_id in _refreshing):
-            return cached[0]  # fresh, or being refreshed by another join: one query per episode at a time
-        _refreshing.add(episode_id)
+        cached = _shared_values.get(key)
+        lock = _readers.setdefault(key, threading.Lock())
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    if cached is not None and not lock.acquire(blocking=False):
+        return cached[0]  # being refreshed by another join
+    if cached is None:
+        lock.acquire()
     try:
-        row = db.session.execute(_JOIN_TARGET, {"episode_id": episode_id}).first()
-        if row is not None and row.state in PUBLIC_STATES:
-            with _lock:
-                _targets[episode_id] = (row, time.monotonic() + JOIN_TARGET_SECONDS)
-            return row
-    finally:
         with _lock:
-            _refreshing.discard(episode_id)
-    return visible_episode(actor, episode_id)
+            again = _shared_values.get(key)
+        if again is not None and again[1] > time.monotonic():
+            return again[0]
+        value = read()
+        if value is not None:
+            with _lock:
+                _shared_values[key] = (value, time.monotonic() + JOIN_TARGET_SECONDS)
+        return value
+    finally:
+        lock.release()
 
 
 def likes_total(episode) -> int:
@@ -98,21 +117,10 @@ def likes_total(episode) -> int:
     One Redis read per join used one of the process's pooled Redis connections through a turn in
     gevent's hub: 300 joins at once emptied the pool (100) and failed (tests/scaleout/test_joins.py).
     """
-    now = time.monotonic()
-    with _lock:
-        cached = _likes.get(episode.id)
-        if cached is not None and (cached[1] > now or ("likes", episode.id) in _refreshing):
-            return cached[0]
-        _refreshing.add(("likes", episode.id))
-    try:
+    def read() -> int:
         total = likes.counter().total(episode.id)
-        value = total if total is not None else episode.like_count
-        with _lock:
-            _likes[episode.id] = (value, time.monotonic() + JOIN_TARGET_SECONDS)
-        return value
-    finally:
-        with _lock:
-            _refreshing.discard(("likes", episode.id))
+        return total if total is not None else episode.like_count
+    return _shared(("likes", episode.id), read)
 
 
 def _fresh(key: tuple[int, int | None], room: str) -> dict[str, Any] | None:
@@ -161,10 +169,8 @@ def forget_stale() -> None:
     with _lock:
         for key in [k for k, v in _views.items() if now - v[1] >= ROOM_VIEW_SECONDS]:
             del _views[key]
-        for episode_id in [k for k, v in _targets.items() if v[1] <= now]:
-            del _targets[episode_id]
-        for episode_id in [k for k, v in _likes.items() if v[1] <= now]:
-            del _likes[episode_id]
+        for key in [k for k, v in _shared_values.items() if v[1] <= now]:
+            del _shared_values[key]
         for key in [k for k, lock in _building.items() if k not in _views and not lock.locked()]:
             del _building[key]
 
@@ -173,7 +179,6 @@ def reset() -> None:
     """Forget every entry (tests)."""
     with _lock:
         _views.clear()
-        _targets.clear()
-        _likes.clear()
-        _refreshing.clear()
+        _shared_values.clear()
+        _readers.clear()
         _building.clear()
