@@ -20,7 +20,7 @@ from app.core.errors import ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
 from app.episodes.rooms import NAMESPACE, episode_room
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, joins, likes, moderation, presence, relay, seqs, views
+from app.live import background, broadcast, comments, joins, likes, moderation, presence, relay, views
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
 MAX_LIKES_PER_MESSAGE = 50
@@ -158,7 +158,7 @@ def _join(payload: dict) -> dict:
     episode = joins.join_target(actor, episode_id)
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
-    relay.watch(episode_room(episode.id), lambda: seqs.last(episode.id))  # where the room's order starts
+    relay.watch(episode_room(episode.id), lambda: joins.last_seq(episode.id))  # where the room's order starts
     current, new = presence.join(episode.id, sid)
     broadcast.put_if_changed(episode.id, "viewers", current)
     background.start_background(current_app._get_current_object(), socketio)

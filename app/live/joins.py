@@ -111,6 +111,18 @@ def _shared(key: tuple, read) -> Any:
         lock.release()
 
 
+def last_seq(episode_id: int) -> int:
+    """The last comment seq handed out (for relay.watch), read by one of a storm's first joiners for all.
+
+    relay.watch asks for it once per room and process, but every joiner that arrives before the
+    first answer asks too: 150 first joiners on a fresh process took 150 connections (too many
+    clients on PostgreSQL). They now wait for the one reader and share its answer.
+    """
+    from app.live import seqs  # the comment path's module; imported here to keep the join's imports light
+
+    return _shared(("seq", episode_id), lambda: seqs.last(episode_id))
+
+
 def likes_total(episode) -> int:
     """The running like total for a join's ack, shared for JOIN_TARGET_SECONDS (the next batch carries newer).
 
