@@ -28,6 +28,7 @@ import threading
 import time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 
 from app.core.auth import Actor
@@ -35,7 +36,7 @@ from app.episodes.models import Episode
 from app.episodes.queries import PUBLIC_STATES
 from app.episodes.rooms import episode_room
 from app.extensions import db
-from app.live import broadcast, comments, likes
+from app.live import broadcast, comments, likes, relay
 from app.live.access import visible_episode
 from app.live.batch import batcher
 
@@ -167,6 +168,8 @@ def room_view(episode, last_seq: int | None) -> dict[str, Any]:
         if last_seq:
             view["hidden"] = comments.hidden_since(episode.id, last_seq)
         forget_stale()
+        if relay.enabled(current_app) and not relay.subscribed.is_set():
+            return view  # items published elsewhere may not reach this process yet: share nothing
         with _lock:
             if sum(1 for k in _views if k[0] == episode.id) >= PER_ROOM:
                 for k in [k for k in _views if k[0] == episode.id]:

@@ -13,6 +13,7 @@ would hold per process but not per viewer.
 from __future__ import annotations
 
 import json
+import threading
 import logging
 from typing import Callable
 
@@ -24,6 +25,9 @@ from app.live.ordering import order
 
 log = logging.getLogger(__name__)
 CHANNEL = "zhibo:live:items"
+#: Set while this process is subscribed to CHANNEL: before that, items published elsewhere miss it
+#: (app/live/joins.py shares a room's view only while every item reaches this process).
+subscribed = threading.Event()
 
 
 def enabled(app: Flask) -> bool:
@@ -68,9 +72,11 @@ def listen(app: Flask, socketio) -> None:
         try:
             pubsub = _redis(app).pubsub(ignore_subscribe_messages=True)
             pubsub.subscribe(CHANNEL)
+            subscribed.set()
             for message in pubsub.listen():
                 room, item = json.loads(message["data"])
                 deliver(room, item)
         except Exception:  # Redis restarted or the network blinked: subscribe again
+            subscribed.clear()
             log.exception("live relay lost its subscription; retrying in 1 s")
             socketio.sleep(1.0)
