@@ -34,6 +34,8 @@ class Batcher:
         self.send: Callable[..., Any] | None = None
         self._items: dict[str, list[Any]] = defaultdict(list)
         self._latest: dict[str, dict[str, Any]] = defaultdict(dict)
+        #: Batches of items drained per room: see generation().
+        self._generations: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._started = False
         #: Called before each flush (the live room releases items a missing seq held back).
@@ -43,6 +45,16 @@ class Batcher:
         """Queue an item for the room's next batch."""
         with self._lock:
             self._items[room].append(item)
+
+    def generation(self, room: str) -> int:
+        """How many batches of items were taken for the room so far (counted when drained, before sending).
+
+        A snapshot of what the room shows, read from the database after this was read, holds
+        everything a newcomer would otherwise have missed for as long as the number is unchanged:
+        items not yet drained still reach whoever is in the room when they are sent.
+        """
+        with self._lock:
+            return self._generations[room]
 
     def put(self, room: str, key: str, value: Any) -> None:
         """Set the latest value of key for the room's next batch (older values are dropped)."""
@@ -66,6 +78,7 @@ class Batcher:
                 batch: dict[str, Any] = dict(latest.get(room, {}))
                 if items.get(room):
                     batch["items"] = self._order(items[room]) if self._order else items[room]
+                    self._generations[room] += 1
                 if latest.get(room):
                     self._latest_sent[room] = now
                 batches[room] = batch

@@ -217,25 +217,43 @@ def remind_me(actor: Actor, episode_id: int, *, now: datetime, on: bool = True) 
         unfollow(actor, "episode", episode.id)
 
 
-def record_viewer(episode_id: int, viewer_key: str, now: datetime) -> bool:
-    """Count a distinct viewer once; True (and view_count + 1) only the first time."""
-    key = str(viewer_key)[:80]
-    before = db.session.scalar(select(EpisodeViewer.id).where(
-        EpisodeViewer.episode_id == episode_id, EpisodeViewer.viewer_key == key))
-    if before is not None:
-        return False
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
+def _insert_ignoring_duplicates():
+    """The dialect's INSERT with ON CONFLICT DO NOTHING (PostgreSQL and SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(EpisodeViewer).values(
-        episode_id=episode_id, viewer_key=key, created_at=now).on_conflict_do_nothing())
-    if not result.rowcount:
-        return False
-    db.session.execute(update(Episode).where(Episode.id == episode_id)
-                       .values(view_count=Episode.view_count + 1).execution_options(synchronize_session=False))
-    return True
+    return insert
+
+
+#: Rows per INSERT of record_viewers (3 parameters each: far below SQLite's parameter limit).
+VIEWER_CHUNK = 500
+
+
+def record_viewers(episode_id: int, viewer_keys, now: datetime) -> int:
+    """Count distinct viewers in one batch; returns how many were new (view_count rises by that).
+
+    The live room calls this from its periodic flush, never from a join: the INSERTs touch only
+    episode_viewers, and the one UPDATE of the episode row per batch runs in the same transaction,
+    so view_count always equals the viewers recorded (plus what it held before any was recorded).
+    """
+    keys = sorted({str(key)[:80] for key in viewer_keys})
+    insert = _insert_ignoring_duplicates()
+    added = 0
+    for start in range(0, len(keys), VIEWER_CHUNK):
+        rows = [{"episode_id": episode_id, "viewer_key": key, "created_at": now}
+                for key in keys[start:start + VIEWER_CHUNK]]
+        added += len(db.session.execute(insert(EpisodeViewer).values(rows).on_conflict_do_nothing()
+                                        .returning(EpisodeViewer.id)).all())
+    if added:
+        db.session.execute(update(Episode).where(Episode.id == episode_id)
+                           .values(view_count=Episode.view_count + added).execution_options(synchronize_session=False))
+    return added
+
+
+def record_viewer(episode_id: int, viewer_key: str, now: datetime) -> bool:
+    """Count a distinct viewer once; True (and view_count + 1) only the first time."""
+    return record_viewers(episode_id, [viewer_key], now) == 1
 
 
 def record_peak(episode_id: int, current: int) -> None:
@@ -245,5 +263,5 @@ def record_peak(episode_id: int, current: int) -> None:
 
 
 __all__ = ["create_episode", "update_episode", "set_cover", "publish", "go_live", "end", "start_follow_up",
-           "close", "transition", "remind_me", "record_viewer", "record_peak", "may_run_live",
+           "close", "transition", "remind_me", "record_viewer", "record_viewers", "record_peak", "may_run_live",
            "get_visible", "require_coordinator"]

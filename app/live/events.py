@@ -18,12 +18,9 @@ from app.core.auth import Actor, current_actor
 from app.core.db import unit_of_work
 from app.core.errors import Unavailable, ValidationFailed
 from app.core.sockets import MAX_ID, SafeNamespace, acked, require_int
-from app.episodes.models import Episode
 from app.episodes.rooms import NAMESPACE, episode_room
-from app.episodes.services import record_viewer
 from app.extensions import db, socketio
-from app.live import background, broadcast, comments, likes, moderation, presence, relay, seqs
-from app.live.access import visible_episode
+from app.live import background, broadcast, comments, joins, likes, moderation, presence, relay, views
 
 __all__ = ["NAMESPACE", "episode_room", "LiveNamespace", "register_live_namespace"]
 MAX_LIKES_PER_MESSAGE = 50
@@ -142,7 +139,8 @@ def _optional_int(payload: dict, key: str) -> int | None:
     return require_int(payload, key) if payload.get(key) is not None else None
 
 
-def _episode_summary(episode: Episode) -> dict:
+def _episode_summary(episode) -> dict:
+    """The ack's facts of the episode (an Episode or the join's row)."""
     return {"id": episode.id, "number": episode.number, "state": episode.state,
             "live_at": episode.live_at.isoformat() if episode.live_at else None,
             "slow_mode_seconds": episode.slow_mode_seconds}
@@ -157,25 +155,21 @@ def _join(payload: dict) -> dict:
         raise ValidationFailed(_l("The field %(field)s must be a positive whole number.", field="last_seq"),
                                code="bad_payload", details={"field": "last_seq"})
     actor = _actor()
-    episode = visible_episode(actor, episode_id)
+    episode = joins.join_target(actor, episode_id)
     sid = request.sid
     join_room(episode_room(episode.id))  # before reading history: nothing falls in between
-    relay.watch(episode_room(episode.id), lambda: seqs.last(episode.id))  # where the room's order starts
+    relay.watch(episode_room(episode.id), lambda: joins.last_seq(episode.id))  # where the room's order starts
     current, new = presence.join(episode.id, sid)
     broadcast.put_if_changed(episode.id, "viewers", current)
     background.start_background(current_app._get_current_object(), socketio)
-    rows, more = comments.history(episode.id, last_seq)
-    total = likes.counter().total(episode.id)
-    ack = {"episode": _episode_summary(episode), "comments": [broadcast.comment_item(c) for c in rows],
-           "more": more, "last_seq": rows[-1].seq if rows else last_seq or 0,
-           "likes": total if total is not None else episode.like_count, "viewers": current,
-           "pinned": comments.pinned_item(episode)}
-    if last_seq:
-        ack["hidden"] = comments.hidden_since(episode.id, last_seq)
-    if new and episode.state == "live":  # last: after this commit the episode would reload
-        key = presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid)
-        with unit_of_work():
-            record_viewer(episode.id, key, clock.now())
+    ack = {"episode": _episode_summary(episode), **joins.room_view(episode, last_seq), "viewers": current}
+    # The join reads nothing more from the database: give the connection back before the Redis round
+    # trip (the like total, once a second). In a storm thousands of joins wait their turn in gevent's hub; each holding a pooled
+    # connection meanwhile exhausted the pool (QueuePool timeouts: failed joins, bench/live/joinstorm.py).
+    db.session.close()
+    ack["likes"] = joins.likes_total(episode)
+    if new and episode.state == "live":  # a view, written by the next flush: no write on the episode row
+        views.note(episode.id, presence.viewer_key(actor.user_id, payload.get("viewer_key"), sid))
     return ack
 
 
@@ -282,6 +276,7 @@ def reset_state() -> None:
     """Forget per-connection actors, like buckets and cached episode states (tests)."""
     _actors.clear()
     likes.reset_taps()
+    joins.reset()
 
 
 def register_live_namespace(socketio) -> None:

@@ -22,7 +22,7 @@ from app.core.deadline import deadline
 from app.core.errors import Conflict, NotFound, RateLimited, Unavailable, dependency_error
 from app.episodes.models import Episode
 from app.extensions import db
-from app.live import broadcast, presence, relay
+from app.live import broadcast, presence, relay, views
 from app.live.access import visible_episode
 
 log = logging.getLogger(__name__)
@@ -395,7 +395,7 @@ def flush_likes() -> int:
 
 
 def flush_loop(app: Flask, socketio) -> None:
-    """Background task: flush likes and peak viewers every LIKE_FLUSH_SECONDS.
+    """Background task: flush likes, views and peak viewers every LIKE_FLUSH_SECONDS.
 
     Each step fails on its own (a Redis or database outage): the others go on, and everything
     held is tried again at the next round, so the loop itself never stops.
@@ -405,6 +405,7 @@ def flush_loop(app: Flask, socketio) -> None:
         socketio.sleep(interval)
         with app.app_context():
             _step("like flush", flush_likes)
+            _step("views", views.flush_views)
             _step("live counts", _publish_counts)
             _step("peak viewers", presence.flush_peaks)
             _step("relay outbox", lambda: relay.flush_outbox(app))

@@ -1,6 +1,8 @@
 """Database chores of the live-room benchmarks, run in the server's environment (ZHIBO_ASYNC=threading).
 
-    dbtasks.py setup --commenters 20 [--history 1000,100000]   migrate; a live episode (+ history episodes)
+    dbtasks.py setup --commenters 20 [--history 1000,100000] [--live-history 200]
+                                                             migrate; a live episode (+ history episodes;
+                                                             --live-history: comments already in the live one)
     dbtasks.py verify --episode 3                              what the database holds for an episode
     dbtasks.py queries --episodes 4,5                          SQL statements per request, in-process
 
@@ -52,7 +54,7 @@ def _bulk_comments(db, episode, users: list[int], n: int, now) -> None:
     db.session.execute(update(Episode).where(Episode.id == episode.id).values(last_comment_seq=n))
 
 
-def setup(commenters: int, history: list[int]) -> dict:
+def setup(commenters: int, history: list[int], live_history: int = 0) -> dict:
     """Migrate a fresh database; a live episode for the swarm and one per history size."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
@@ -77,6 +79,8 @@ def setup(commenters: int, history: list[int]) -> dict:
         db.session.add_all(users)
         db.session.flush()
         live = _episode(db, 1, agency, domain, now, "压测直播")
+        if live_history:
+            _bulk_comments(db, live, [u.id for u in users], live_history, now)
         out = {"episode_id": live.id, "usernames": [u.username for u in users], "history": {}}
         for i, n in enumerate(history):
             episode = _episode(db, 2 + i, agency, domain, now, f"历史 {n} 条评论")
@@ -156,11 +160,12 @@ def main() -> None:
     parser.add_argument("task", choices=["setup", "verify", "queries"])
     parser.add_argument("--commenters", type=int, default=20)
     parser.add_argument("--history", default="")
+    parser.add_argument("--live-history", type=int, default=0)
     parser.add_argument("--episode", type=int)
     parser.add_argument("--episodes", default="")
     args = parser.parse_args()
     if args.task == "setup":
-        result = setup(args.commenters, [int(x) for x in args.history.split(",") if x])
+        result = setup(args.commenters, [int(x) for x in args.history.split(",") if x], args.live_history)
     elif args.task == "verify":
         result = verify(args.episode)
     else:

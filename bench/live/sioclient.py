@@ -45,6 +45,8 @@ class SioConnection(asyncio.Protocol):
         self.buf = bytearray()
         self.upgraded = False
         self.connected = asyncio.get_running_loop().create_future()
+        #: Resolved when the connection closes (a server killed or restarted: the caller reconnects).
+        self.lost = asyncio.get_running_loop().create_future()
         self.acks: dict[int, asyncio.Future] = {}
         self.next_ack = 0
         self.closed = False
@@ -62,6 +64,8 @@ class SioConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if not self.lost.done():
+            self.lost.set_result(exc)
         if not self.connected.done():
             self.connected.set_exception(ConnectionError(f"closed before connect: {exc}"))
         for fut in self.acks.values():

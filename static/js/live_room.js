@@ -271,7 +271,12 @@
       browserKey = window.localStorage.getItem("zhibo-viewer");
       if (!browserKey) { browserKey = Math.random().toString(36).slice(2) + Date.now().toString(36); window.localStorage.setItem("zhibo-viewer", browserKey); }
     } catch (e) { browserKey = null; }
-    socket = window.io("/live", { transports: ["websocket", "polling"] });
+    // Reconnect with backoff and jitter (socket.io-client's defaults, spelled out so they stay): when a
+    // server process restarts, its viewers come back spread over seconds, not all in the same instant
+    // (bench/live/joinstorm.py --restart uses the same numbers). Each reconnect joins again with
+    // last_seq and gets exactly what it missed.
+    socket = window.io("/live", { transports: ["websocket", "polling"], reconnection: true,
+                                  reconnectionDelay: 1000, reconnectionDelayMax: 5000, randomizationFactor: 0.5 });
     window.zhiboLiveSocket = socket;  // shared with followups.js: one connection per page
     socket.on("connect", function () {
       conn.textContent = "";

@@ -7,7 +7,7 @@ import pytest
 
 from app.core import clock
 from app.extensions import db, socketio
-from app.live import broadcast, likes, presence, words
+from app.live import broadcast, likes, presence, views, words
 from app.live import events as live_events
 from tests import factories
 from tests.conftest import socket_client
@@ -19,6 +19,7 @@ def _clean_live_state(app):
     broadcast.reset()
     presence.reset()
     likes.counter().reset()
+    views.ledger().reset()
     live_events.reset_state()
     words.invalidate()
     yield

@@ -49,15 +49,19 @@ class Cluster:
         assert done.returncode == 0, f"python failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
-    def start_web(self, name: str) -> None:
-        """Start one single-worker web process (what gunicorn+gevent runs per process)."""
-        port = free_port()
+    def start_web(self, name: str, port: int | None = None) -> None:
+        """Start one single-worker web process (what gunicorn+gevent runs per process), on port if given."""
+        port = port or free_port()
         env = dict(self.env, PORT=str(port))
         log = open(self.base / f"web-{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.web[name] = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env,
                                           stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.urls[name] = f"http://127.0.0.1:{port}"
         _wait(self.urls[name] + "/healthz", self.web[name])
+
+    def port(self, name: str) -> int:
+        """The port web process name listens on."""
+        return int(self.urls[name].rsplit(":", 1)[1])
 
     def kill_web(self, name: str) -> None:
         """SIGKILL a web process: no clean shutdown, nothing flushed."""
