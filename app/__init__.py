@@ -126,6 +126,10 @@ def _init_extensions(app: Flask) -> None:
         # Flask-SocketIO's own RedisManager has no timeouts and backs off up to 60 s after an outage.
         extra["client_manager"] = RecoveringRedisManager(queue, channel="flask-socketio",
                                                          redis_options=redisclient.connection_options())
+    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
+        from app.core.serving import TakeTurns
+
+        app.wsgi_app = TakeTurns(app.wsgi_app)  # fair turns for keep-alive clients (serving.py)
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       message_queue=queue, **extra,
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,

@@ -19,3 +19,22 @@ def test_the_listener_and_the_connections_it_accepts_send_without_nagle_delay():
             client.close()
     finally:
         server.close()
+
+
+def test_each_request_waits_its_turn_behind_greenlets_already_ready():
+    """A keep-alive client's next request must not overtake other connections' ready greenlets."""
+    import gevent
+
+    from app.core.serving import TakeTurns
+
+    order: list[str] = []
+
+    def app(_environ, start_response):
+        order.append("request")
+        start_response("200 OK", [])
+        return [b""]
+
+    other = gevent.spawn(order.append, "another connection")  # ready, not yet run
+    TakeTurns(app)({}, lambda *_: None)
+    other.join()
+    assert order == ["another connection", "request"]
