@@ -143,8 +143,8 @@ def _store(conn, episode_id: int, fields: dict) -> tuple[int, int] | None:
         return (comment_id, seq) if comment_id is not None else None
     try:
         comment_id = conn.execute(_INSERT_IF_LIVE, params).scalar()
-    except Exception:
-        broadcast.skip_seq(episode_id, seq)  # the seq is spent: viewers must not wait for it
+    except BaseException:  # a failure, or the ack's deadline (gevent.Timeout) firing mid-insert
+        broadcast.skip_seq(episode_id, seq)  # the seq is spent: viewers must not wait 2 s for it
         raise
     if comment_id is None:
         broadcast.skip_seq(episode_id, seq)
