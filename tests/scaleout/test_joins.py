@@ -9,6 +9,7 @@ No timing thresholds: the waits only bound how long a broken cluster may take to
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import sys
 import threading
 import time
@@ -25,6 +26,13 @@ from sioclient import connect  # noqa: E402
 
 STORM = 300
 HISTORY = 50  # app.live.comments.HISTORY_SIZE: the recent history a join without last_seq gets
+
+
+def _run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 
 @pytest.fixture(scope="module")
@@ -82,17 +90,17 @@ async def _storm(cluster, keys: list[str], names: str) -> list[dict]:
 def test_a_join_storm_gets_every_viewer_its_history_and_views_end_exact(cluster):
     before = _views(cluster)
     keys = [f"storm-browser-{n:05d}" for n in range(STORM)]
-    acks = asyncio.run(_storm(cluster, keys, "ab"))
+    acks = _run(_storm(cluster, keys, "ab"))
     failed = [a for a in acks if not a.get("ok")]
     assert failed == []
     recent = cluster.seqs[-HISTORY:]
     assert all([c["seq"] for c in a["comments"]] == recent and a["last_seq"] == recent[-1] for a in acks)
 
     # The same browsers come back (reloads, reconnects) through the other process; then a few new ones.
-    again = asyncio.run(_storm(cluster, keys, "ba"))
+    again = _run(_storm(cluster, keys, "ba"))
     assert all(a.get("ok") for a in again)
     newcomers = [f"late-browser-{n:03d}" for n in range(20)]
-    assert all(a.get("ok") for a in asyncio.run(_storm(cluster, newcomers, "a")))
+    assert all(a.get("ok") for a in _run(_storm(cluster, newcomers, "a")))
     # The newcomers were noted after every returning viewer: once they are counted, all are.
     assert _wait_views(cluster, before + STORM + 20) == before + STORM + 20
 
