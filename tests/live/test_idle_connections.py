@@ -147,6 +147,19 @@ def test_an_idle_viewer_is_pinged_and_answers_stay_connected(pinging_server, epi
         viewer.close()
 
 
+def test_an_answering_viewer_is_pinged_once_per_interval_not_continuously(pinging_server, episode_id):
+    # The heartbeat is 1 s: over 5 s a viewer that answers every ping sees about five. A ping
+    # timer restarted wrongly fires again at once after each pong (thousands a second).
+    viewer = RawViewer(pinging_server, episode_id)
+    try:
+        viewer.next(lambda m: m == "2")  # the first heartbeat, answered
+        first = viewer.pings
+        time.sleep(5)
+        assert 2 <= viewer.pings - first <= 8
+    finally:
+        viewer.close()
+
+
 def test_a_viewer_that_stops_answering_pings_is_dropped_and_the_room_sees_it(pinging_server, episode_id):
     watcher = RawViewer(pinging_server, episode_id)
     silent = RawViewer(pinging_server, episode_id)
