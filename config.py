@@ -40,7 +40,9 @@ class Config:
     #: burst queues for connections; a request that waits longer than the timeout gets a 503
     #: "busy, try again" rather than hanging (measured with bench/poll, see docs/performance.md).
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
+        # PostgreSQL: "socket" (default) checks a pooled connection without a round trip
+        # (app/core/dbliveness.py); "query" is SQLAlchemy's SELECT 1 at every checkout.
+        "pool_pre_ping": os.environ.get("DB_PRE_PING", "socket") == "query",  # DB_PRE_PING below
         # 40, not 10: a live process has a comment in flight for every one that arrived within a
         # round trip, and an overflow connection is closed when returned: at 5,000 viewers and
         # 100 comments/s a pool of 10 opened and closed connections all the time (bench/live,
@@ -49,6 +51,8 @@ class Config:
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
         "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+    #: How a pooled PostgreSQL connection is checked before use: "socket", "query" or "off".
+    DB_PRE_PING = os.environ.get("DB_PRE_PING", "socket")
     # --- outages (docs/outages.md): every PostgreSQL and Redis call has a deadline ---
     #: Seconds to open a PostgreSQL connection (libpq connect_timeout; 2 is its minimum).
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))

@@ -109,6 +109,12 @@ def _init_extensions(app: Flask) -> None:
     from app.library.search import outside_models
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") \
+            and app.config.get("DB_PRE_PING", "socket") == "socket":
+        from app.core import dbliveness
+
+        with app.app_context():
+            dbliveness.install(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True, include_name=outside_models)
     indexing.install()
