@@ -279,17 +279,22 @@ def counter() -> LikeCounter:
         return _counter
 
 
+def _bucket_clock() -> float:
+    """The tap buckets' clock (monotonic seconds; tests hold it still)."""
+    return time.monotonic()
+
+
 class TapBucket:
     """A token bucket per connection: at most `rate` taps per second (burst `rate`)."""
 
     def __init__(self, rate: int) -> None:
         self.rate = rate
         self.tokens = float(rate)
-        self.at = time.monotonic()
+        self.at = _bucket_clock()
 
     def take(self, count: int) -> int:
         """Take up to count tokens; returns how many were granted."""
-        now = time.monotonic()
+        now = _bucket_clock()
         self.tokens = min(float(self.rate), self.tokens + (now - self.at) * self.rate)
         self.at = now
         granted = min(count, int(self.tokens))

@@ -215,18 +215,22 @@ def test_sigkill_loses_no_acknowledged_comment_and_viewers_resume_elsewhere(clus
 
 
 def test_a_follow_up_published_by_the_scheduler_reaches_viewers_on_both_processes(cluster):
-    # The demo holds an approved report due tomorrow; make it due now.
+    # The demo holds an approved report due tomorrow.
     found = cluster.python(
         "from sqlalchemy import select\n"
-        "from app.core import clock\n"
         "from app.findings.models import FollowUp\n"
         "report = db.session.scalars(select(FollowUp).where(FollowUp.state == 'approved')).first()\n"
-        "report.publish_at = clock.now()\n"
-        "db.session.commit()\n"
         "print(report.id, report.episode_id)").split()
     report_id, episode_id = int(found[0]), int(found[1])
+    # Viewers join first, then the report falls due: a sweep between the two would publish it
+    # before anyone was in the room to see it.
     on_a, on_b = Viewer(cluster.urls["a"], episode_id), Viewer(cluster.urls["b"], episode_id)
     try:
+        cluster.python(
+            "from app.core import clock\n"
+            "from app.findings.models import FollowUp\n"
+            f"db.session.get(FollowUp, {report_id}).publish_at = clock.now()\n"
+            "db.session.commit()")
         # The scheduler process publishes it at its next sweep and emits through Redis.
         for viewer in (on_a, on_b):
             assert viewer.wait_for(lambda v: v.published, timeout=60), cluster.logs()
