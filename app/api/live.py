@@ -10,7 +10,7 @@ from app.core import clock
 from app.core.auth import current_actor
 from app.core.db import unit_of_work
 from app.core.errors import Unavailable
-from app.live import comments, likes, notes, presence, relay, seqs
+from app.live import comments, likecounters, notes, presence, relay, seqs
 from app.live.access import visible_episode
 from app.live.models import COMMENT_KINDS, COMMENT_MAX_LENGTH, Comment
 
@@ -176,7 +176,7 @@ def list_notes(episode_id: int):
 def live_counts(episode_id: int):
     """Likes (including those not yet written), current and peak viewers, views, last comment seq."""
     episode = visible_episode(current_actor(), episode_id)
-    running = likes.counter().total(episode.id)
+    running = likecounters.counter().total(episode.id)
     return ok({"state": episode.state, "likes": running if running is not None else episode.like_count,
                "viewers": presence.current(episode.id), "peak_viewers": episode.peak_viewers,
                "views": episode.view_count, "last_seq": seqs.last(episode.id), "comments": comments.published_count(episode.id)})

@@ -36,7 +36,7 @@ from app.episodes.models import Episode
 from app.episodes.queries import PUBLIC_STATES
 from app.episodes.rooms import episode_room
 from app.extensions import db
-from app.live import broadcast, comments, likes, relay
+from app.live import broadcast, comments, likecounters, relay
 from app.live.access import visible_episode
 from app.live.batch import batcher
 
@@ -131,7 +131,7 @@ def likes_total(episode) -> int:
     gevent's hub: 300 joins at once emptied the pool (100) and failed (tests/scaleout/test_joins.py).
     """
     def read() -> int:
-        total = likes.counter().total(episode.id)
+        total = likecounters.counter().total(episode.id)
         return total if total is not None else episode.like_count
     return _shared(("likes", episode.id), read)
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.core import clock
 from app.extensions import db, socketio
-from app.live import broadcast, likes, presence, views, words
+from app.live import broadcast, likecounters, presence, views, words
 from app.live import events as live_events
 from tests import factories
 from tests.conftest import socket_client
@@ -18,7 +18,7 @@ def _clean_live_state(app):
     """Each test starts with empty batches, rooms, counters and word cache."""
     broadcast.reset()
     presence.reset()
-    likes.counter().reset()
+    likecounters.counter().reset()
     views.ledger().reset()
     live_events.reset_state()
     words.invalidate()

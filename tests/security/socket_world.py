@@ -10,7 +10,7 @@ from app.core.db import unit_of_work
 from app.episodes.models import Episode
 from app.extensions import db, socketio
 from app.live import seqs
-from app.live import broadcast, likes, moderation, presence, words
+from app.live import broadcast, likecounters, moderation, presence, words
 from app.live import events as live_events
 from app.live.models import Comment
 from app.polls.models import Poll
@@ -25,7 +25,7 @@ def reset_live_state() -> None:
     """Empty batches, rooms, like counters and caches kept in process memory."""
     broadcast.reset()
     presence.reset()
-    likes.counter().reset()
+    likecounters.counter().reset()
     live_events.reset_state()
     words.invalidate()
 
