@@ -143,6 +143,24 @@ class LiveServer:
                               capture_output=True, text=True, timeout=timeout)
 
 
+def run_flask(env: dict, *args: str, timeout: float = 180) -> str:
+    """Run `flask ARGS` in env (a server's environment); its stdout, failing the test on an error."""
+    done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"flask {args} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def run_app_python(env: dict, code: str, timeout: float = 120) -> str:
+    """Run Python code inside an app context in env (`db` is in scope); its stdout."""
+    script = ("from app import create_app\nfrom app.extensions import db\napp = create_app()\n"
+              "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.splitlines()))
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"python failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
 def _server_env(instance_dir: Path, port: int, database_url: str | None) -> dict:
     env = os.environ.copy()
     # The suite's own settings must not leak into the server process.

@@ -26,7 +26,7 @@ import socketio
 from sqlalchemy.pool import NullPool
 
 from tests.live_server import (ROOT, _server_env, _stop, create_pg_database, drop_pg_database, free_port,
-                               skip_or_fail, start_redis, suite_database_url)
+                               run_app_python, run_flask, skip_or_fail, start_redis, suite_database_url)
 
 PASSWORD = "outage-pass-1"
 #: Short on purpose: the tests' outages last seconds, not the issue's 30 s.
@@ -127,19 +127,11 @@ class Site:
     _engine: object = None
 
     def flask(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, f"flask {args} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return run_flask(self.env, *args)
 
     def python(self, code: str) -> str:
         """Run Python with an app context on the site's database (outside any outage); stdout."""
-        script = ("from app import create_app\nfrom app.extensions import db\napp = create_app()\n"
-                  "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.splitlines()))
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"python failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return run_app_python(self.env, code)
 
     def freeze_redis(self) -> None:
         self.redis.send_signal(signal.SIGSTOP)

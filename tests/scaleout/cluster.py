@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.live_server import (ROOT, _server_env, create_pg_database, drop_pg_database, free_port,
-                               start_redis, suite_database_url)
+                               run_app_python, run_flask, start_redis, suite_database_url)
 
 
 @dataclass
@@ -35,19 +35,11 @@ class Cluster:
 
     def flask(self, *args: str) -> str:
         """Run `flask ARGS` against the cluster's database; return stdout."""
-        done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, f"flask {args} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return run_flask(self.env, *args)
 
     def python(self, code: str) -> str:
         """Run Python code with an app context on the cluster's database; return stdout."""
-        script = ("from app import create_app\nfrom app.extensions import db\napp = create_app()\n"
-                  "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.splitlines()))
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"python failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return run_app_python(self.env, code)
 
     def start_web(self, name: str, port: int | None = None) -> None:
         """Start one single-worker web process (what gunicorn+gevent runs per process), on port if given."""
