@@ -51,6 +51,8 @@ class Config:
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
         "pool_timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
+    #: Requests waiting for a pooled connection are served in arrival order (app/core/fairpool.py).
+    DB_POOL_FAIR = os.environ.get("DB_POOL_FAIR", "1") != "0"
     #: How a pooled PostgreSQL connection is checked before use: "socket", "query" or "off".
     DB_PRE_PING = os.environ.get("DB_PRE_PING", "socket")
     # --- outages (docs/outages.md): every PostgreSQL and Redis call has a deadline ---

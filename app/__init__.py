@@ -58,6 +58,12 @@ def _fit_engine_options(app: Flask) -> None:
     if uri.startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                                    "connect_args": postgres_connect_args(app.config)}
+    if app.config.get("DB_POOL_FAIR", True) and uri not in ("sqlite://", "sqlite:///:memory:"):
+        from app.core.fairpool import FairQueuePool
+
+        # Waiting requests get their connection in arrival order (app/core/fairpool.py).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "poolclass": FairQueuePool}
     if uri in ("sqlite://", "sqlite:///:memory:"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
         for key in ("pool_size", "max_overflow", "pool_timeout"):
