@@ -222,7 +222,13 @@
       var at = el("button", "live-moment", clock(item.offset_seconds));
       at.type = "button";
       at.setAttribute("aria-label", d.msgPlayFrom.replace("{t}", clock(item.offset_seconds)));
-      at.addEventListener("click", function () { video.currentTime = item.offset_seconds; video.play(); });
+      at.addEventListener("click", function () {
+        video.currentTime = item.offset_seconds;
+        var playing = video.play();
+        /* A pause or another seek before playback starts rejects play() (AbortError): the
+           viewer changed their mind, nothing to report. */
+        if (playing && playing.catch) { playing.catch(function () {}); }
+      });
       li.querySelector(".live-meta").appendChild(at);
       return li;
     }
